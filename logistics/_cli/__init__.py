@@ -1,0 +1,1 @@
+"""Command modules of the ``logistics`` CLI, one per concern."""

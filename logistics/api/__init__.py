@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI) for shop platforms, coordinators and analysts."""

@@ -1,0 +1,24 @@
+"""The ``logistics`` command.
+
+Each group of commands lives in its own module under :mod:`logistics._cli` and is registered here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="logistics",
+    help="Delivery rounds, click-and-collect slots and zones for rural shop platforms.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def main() -> None:
+    """Run the ``logistics`` command line."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

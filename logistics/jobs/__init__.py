@@ -1,0 +1,1 @@
+"""Long-running jobs (planning) on a PostgreSQL-backed task queue."""

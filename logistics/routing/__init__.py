@@ -1,0 +1,1 @@
+"""routing (pure core: no database, no HTTP)."""

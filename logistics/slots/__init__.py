@@ -1,0 +1,1 @@
+"""slots (pure core: no database, no HTTP)."""

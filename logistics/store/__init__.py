@@ -1,0 +1,1 @@
+"""PostGIS store: SQLAlchemy 2 + GeoAlchemy2 tables, queries and Alembic migrations."""

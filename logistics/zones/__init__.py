@@ -1,0 +1,1 @@
+"""zones (pure core: no database, no HTTP)."""
