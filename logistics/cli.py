@@ -12,7 +12,21 @@ app = typer.Typer(
     help="Delivery rounds, click-and-collect slots and zones for rural shop platforms.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _root() -> None:
+    """Delivery rounds, click-and-collect slots and zones for rural shop platforms."""
+
+
+@app.command()
+def version() -> None:
+    """Print the installed version."""
+    from logistics import __version__
+
+    typer.echo(__version__)
 
 
 def main() -> None:

@@ -53,9 +53,9 @@ def current_communes(shared: Path) -> gpd.GeoDataFrame:
         raise SystemExit(f"outline codes with no current commune: {missing[:10]}")
     dissolved = outlines.dissolve(by="code").to_crs(4326)
     dissolved["geometry"] = [
-        g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon(
-            [p for p in getattr(g, "geoms", [g]) if p.geom_type == "Polygon"]
-        )
+        g
+        if g.geom_type == "MultiPolygon"
+        else shapely.MultiPolygon([p for p in getattr(g, "geoms", [g]) if p.geom_type == "Polygon"])
         for g in dissolved.geometry
     ]
     out = dissolved.join(current[["name", "departement", "population", "postcodes"]])
@@ -108,13 +108,22 @@ def main() -> None:
     share = ha.geometry.intersection(ext).area / ha.geometry.area
     codes = sorted(ha.loc[share >= 0.5, "code"])
     (out / "territory/ecrins-communes.json").write_text(
-        json.dumps({"rule": "communes of 05/38 with >= 50% of their area inside the "
-                    "road network's bounding box", "codes": codes}, indent=1) + "\n"
+        json.dumps(
+            {
+                "rule": "communes of 05/38 with >= 50% of their area inside the "
+                "road network's bounding box",
+                "codes": codes,
+            },
+            indent=1,
+        )
+        + "\n"
     )
     shops = mayenne_shops(args.shared)
     shops.to_parquet(out / "mayenne/shops.parquet", compression="zstd")
-    print(f"communes {len(communes)}, ecrins communes {len(codes)}, roads {len(roads)}, "
-          f"mayenne shops {len(shops)}")
+    print(
+        f"communes {len(communes)}, ecrins communes {len(codes)}, roads {len(roads)}, "
+        f"mayenne shops {len(shops)}"
+    )
 
 
 if __name__ == "__main__":
