@@ -53,7 +53,7 @@ class NotFoundError(LogisticsError, LookupError):
 
 
 class ConflictError(LogisticsError):
-    """The request conflicts with the current state (full slot, expired hold, illegal transition)."""
+    """The request conflicts with the current state (full slot, expired hold, bad transition)."""
 
     code = "conflict"
     http_status = 409

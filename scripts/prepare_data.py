@@ -84,7 +84,7 @@ def mayenne_shops(shared: Path) -> gpd.GeoDataFrame:
     shops = pois[pois["layer"] == "commerces"].copy()
     shops = shops.rename(columns={"shop": "kind_tag"}) if "shop" in shops.columns else shops
     keep = [c for c in ["osm_id", "name", "kind", "kind_tag"] if c in shops.columns]
-    return gpd.GeoDataFrame(shops[keep + ["geometry"]].reset_index(drop=True), crs=4326)
+    return gpd.GeoDataFrame(shops[[*keep, "geometry"]].reset_index(drop=True), crs=4326)
 
 
 def main() -> None:
