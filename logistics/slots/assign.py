@@ -11,8 +11,9 @@ It is a min-cost flow (OR-Tools ``SimpleMinCostFlow.solve_max_flow_with_min_cost
 request (capacity 1) → each accepted slot → sink through one unit arc per place, the j-th
 customer's arc costing the j−1 pairs they add.  These costs increase with j (convex), so the flow
 fills a slot's cheap places first and its cost is exactly the contact.  Contact is weighted by
-(number of requests + 1) and a non-preferred choice costs 1, which makes the preference a strict
-tie-break.
+(number of requests + 1) and a placement outside the request's preferred slot costs 1, which makes
+the preference a strict tie-break.  Among requests that tie on all three criteria, which are left
+out is decided by the solver (deterministically for the same input).
 
 :func:`fcfs_assign` is the naive baseline of a booking system taking requests one by one in
 arrival order: each takes its preferred slot if it has room, else the earliest accepted slot with
@@ -310,7 +311,9 @@ def assign_slots(
         for s in sorted(request.acceptable):
             tails.append(request_node[request.request_id])
             heads.append(slot_node[s])
-            costs.append(0 if request.preferred in (None, s) else 1)
+            # Every placement costs 1 except in the preferred slot: with the number placed fixed
+            # by the max flow, the total is (placed - preferred met), a pure tie-break.
+            costs.append(0 if request.preferred == s else 1)
             arc_pair.append((request.request_id, s))
     for s in slot_ids:
         room = max(by_id[s].capacity - existing[s], 0)
