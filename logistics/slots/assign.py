@@ -32,6 +32,7 @@ from ortools.graph.python import min_cost_flow
 
 from logistics.errors import InputError
 from logistics.slots._time import require_aware, utc
+from logistics.slots._validate import check_int, check_items
 from logistics.slots.calendar import Slot
 
 
@@ -172,12 +173,7 @@ def _check(
 ) -> tuple[dict[str, Slot], dict[str, int]]:
     """Validate the inputs; return slots by id and existing occupancy per slot id."""
     by_id: dict[str, Slot] = {}
-    for slot in slots:
-        if not isinstance(slot, Slot):
-            raise InputError(
-                f"slots contains {slot!r}; expected Slot objects",
-                {"field": "slots", "value": repr(slot)},
-            )
+    for slot in check_items("slots", slots, Slot):
         if slot.id in by_id:
             raise InputError(
                 f"slot id {slot.id!r} appears twice in slots; each slot must be given once",
@@ -191,19 +187,9 @@ def _check(
                 f"occupancy names slot {slot_id!r}, which is not among the slots given",
                 {"field": "occupancy", "value": slot_id},
             )
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise InputError(
-                f"occupancy[{slot_id!r}]={count!r} is not accepted; expected an integer >= 0",
-                {"field": "occupancy", "value": repr(count)},
-            )
-        existing[slot_id] = count
+        existing[slot_id] = check_int(f"occupancy[{slot_id!r}]", count, 0)
     seen: set[str] = set()
-    for request in requests:
-        if not isinstance(request, SlotRequest):
-            raise InputError(
-                f"requests contains {request!r}; expected SlotRequest objects",
-                {"field": "requests", "value": repr(request)},
-            )
+    for request in check_items("requests", requests, SlotRequest):
         if request.request_id in seen:
             raise InputError(
                 f"request id {request.request_id!r} appears twice; request ids must be unique",

@@ -28,6 +28,7 @@ from enum import StrEnum
 
 from logistics.errors import ConflictError, InputError
 from logistics.slots._time import require_aware, utc
+from logistics.slots._validate import check_int, check_items, coerce_enum
 from logistics.slots.calendar import Slot
 
 DEFAULT_HOLD_MINUTES = 10
@@ -88,12 +89,7 @@ class HoldPolicy:
     ttl_minutes: int = DEFAULT_HOLD_MINUTES
 
     def __post_init__(self) -> None:
-        value = self.ttl_minutes
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1440:
-            raise InputError(
-                f"hold ttl_minutes={value!r} is not accepted; expected an integer from 1 to 1440",
-                {"field": "ttl_minutes", "value": repr(value)},
-            )
+        check_int("ttl_minutes", self.ttl_minutes, 1, 1440)
 
     @property
     def ttl(self) -> timedelta:
@@ -137,14 +133,9 @@ class Booking:
     def __post_init__(self) -> None:
         for name in ("slot_start", "slot_end", "held_at", "expires_at", "updated_at"):
             require_aware(getattr(self, name), f"booking.{name}")
-        try:
-            object.__setattr__(self, "status", BookingStatus(self.status))
-        except ValueError as exc:
-            raise InputError(
-                f"booking.status={self.status!r} is not accepted; expected one of "
-                f"{[s.value for s in BookingStatus]}",
-                {"field": "booking.status", "value": str(self.status)},
-            ) from exc
+        object.__setattr__(
+            self, "status", coerce_enum(BookingStatus, "booking.status", self.status)
+        )
         for earlier, later in (
             ("slot_start", "slot_end"),
             ("held_at", "expires_at"),
@@ -297,13 +288,7 @@ def transition(booking: Booking, action: Action | str, now: datetime) -> Booking
     InputError
         If `action` is unknown or `now` is naive.
     """
-    try:
-        act = Action(action)
-    except ValueError as exc:
-        raise InputError(
-            f"action={action!r} is not accepted; expected one of {[a.value for a in Action]}",
-            {"field": "action", "value": str(action)},
-        ) from exc
+    act = coerce_enum(Action, "action", action)
     current = effective_status(booking, now)
     sources, target = _TRANSITIONS[act]
     if current not in sources:
@@ -354,7 +339,7 @@ class BasketHold:
 
     def __post_init__(self) -> None:
         merchants = tuple(self.merchant_ids)
-        slots = tuple(self.slots)
+        slots = check_items("slots", self.slots, Slot)
         object.__setattr__(self, "merchant_ids", merchants)
         object.__setattr__(self, "slots", slots)
         if not merchants or any(not isinstance(m, str) or not m for m in merchants):
@@ -369,12 +354,6 @@ class BasketHold:
                 f"basket merchant_ids repeats {repeated}; list each merchant once",
                 {"field": "merchant_ids", "value": repeated},
             )
-        for slot in slots:
-            if not isinstance(slot, Slot):
-                raise InputError(
-                    f"basket slots contains {slot!r}; expected Slot objects",
-                    {"field": "slots", "value": repr(slot)},
-                )
         if self.idempotency_key is not None and (
             not isinstance(self.idempotency_key, str) or not 1 <= len(self.idempotency_key) <= 200
         ):

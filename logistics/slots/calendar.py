@@ -20,7 +20,7 @@ offsets (``02:00+02:00`` and ``02:00+01:00``).  Shops open in the daytime are no
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -37,30 +37,13 @@ from logistics.slots._time import (
     utc,
     zone,
 )
+from logistics.slots._validate import check_int, check_items, check_text
 from logistics.slots.public_holidays import HolidayRule
 
 MAX_RANGE_DAYS = 400
 """Longest range :func:`generate_slots` accepts, in days."""
 
 ClosesBy = Literal["start", "notice", "cutoff"]
-
-
-def _check_int(name: str, value: object, minimum: int, maximum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-        raise InputError(
-            f"{name}={value!r} is not accepted; expected an integer from {minimum} to {maximum}",
-            {"field": name, "value": repr(value)},
-        )
-    return value
-
-
-def _check_text(name: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(
-            f"{name}={value!r} is not accepted; expected a non-empty string",
-            {"field": name, "value": repr(value)},
-        )
-    return value
 
 
 @dataclass(frozen=True)
@@ -106,10 +89,10 @@ class Closure:
                 {"field": "closure.end", "value": self.end.isoformat()},
             )
 
-    def covers(self, day: date) -> bool:
-        """Return whether `day` is inside the closure."""
-        assert self.end is not None  # set in __post_init__
-        return self.start <= day <= self.end
+    @property
+    def last_day(self) -> date:
+        """The last closed day (`end`, or `start` for a single day)."""
+        return self.start if self.end is None else self.end
 
 
 @dataclass(frozen=True)
@@ -156,7 +139,7 @@ class Slot:
     closes_by: ClosesBy = "start"
 
     def __post_init__(self) -> None:
-        _check_text("slot.site_id", self.site_id)
+        check_text("slot.site_id", self.site_id)
         require_aware(self.start, "slot.start")
         require_aware(self.end, "slot.end")
         if utc(self.end) <= utc(self.start):
@@ -164,7 +147,7 @@ class Slot:
                 f"slot end={self.end.isoformat()} is not after start={self.start.isoformat()}",
                 {"field": "slot.end", "value": self.end.isoformat()},
             )
-        _check_int("slot.capacity", self.capacity, 1, 1_000_000)
+        check_int("slot.capacity", self.capacity, 1, 1_000_000)
         if self.book_from is not None:
             require_aware(self.book_from, "slot.book_from")
         if self.book_until is not None:
@@ -300,12 +283,12 @@ class SlotTemplate:
     _parsed: object = field(init=False, repr=False, compare=False, hash=False, default=None)
 
     def __post_init__(self) -> None:
-        _check_text("site_id", self.site_id)
-        _check_int("slot_minutes", self.slot_minutes, 1, 24 * 60)
-        _check_int("capacity", self.capacity, 1, 1_000_000)
-        _check_int("buffer_minutes", self.buffer_minutes, 0, 24 * 60)
-        _check_int("min_notice_minutes", self.min_notice_minutes, 0, 366 * 24 * 60)
-        _check_int("horizon_days", self.horizon_days, 0, 366)
+        check_text("site_id", self.site_id)
+        check_int("slot_minutes", self.slot_minutes, 1, 24 * 60)
+        check_int("capacity", self.capacity, 1, 1_000_000)
+        check_int("buffer_minutes", self.buffer_minutes, 0, 24 * 60)
+        check_int("min_notice_minutes", self.min_notice_minutes, 0, 366 * 24 * 60)
+        check_int("horizon_days", self.horizon_days, 0, 366)
         if self.same_day_cutoff is not None and (
             not isinstance(self.same_day_cutoff, time) or self.same_day_cutoff.tzinfo is not None
         ):
@@ -319,19 +302,16 @@ class SlotTemplate:
                 f"holiday_rule={self.holiday_rule!r} is not a HolidayRule",
                 {"field": "holiday_rule", "value": repr(self.holiday_rule)},
             )
-        closures = tuple(self.closures)
-        for closure in closures:
-            if not isinstance(closure, Closure):
-                raise InputError(
-                    f"closures contains {closure!r}; expected Closure(start, end) items",
-                    {"field": "closures", "value": repr(closure)},
-                )
-        object.__setattr__(self, "closures", closures)
+        object.__setattr__(self, "closures", check_items("closures", self.closures, Closure))
         tz = zone(self.timezone)
         parsed = _opening_hours.parse(
             self.opening_hours, tz, holidays_from_expression=self.holiday_rule.uses_expression
         )
         object.__setattr__(self, "_parsed", parsed)
+
+    def __reduce__(self) -> tuple[type[SlotTemplate], tuple[object, ...]]:
+        # The parsed opening hours (a Rust object) cannot be pickled: rebuild from the fields.
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self) if f.init))
 
     @property
     def tz(self) -> ZoneInfo:
@@ -345,8 +325,9 @@ class SlotTemplate:
             for day, name in self.holiday_rule.closed_days(first, last).items()
         }
         for closure in self.closures:
-            for day in days_between(max(first, closure.start), min(last, closure.end or first)):
-                closed.setdefault(day, f"closure: {closure.reason}".rstrip(": "))
+            why = f"closure: {closure.reason}" if closure.reason else "closure"
+            for day in days_between(max(first, closure.start), min(last, closure.last_day)):
+                closed.setdefault(day, why)
         return closed
 
     def slot(self, start: datetime, end: datetime) -> Slot:

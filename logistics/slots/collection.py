@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from logistics.errors import InputError
 from logistics.slots._time import require_aware, utc
+from logistics.slots._validate import check_int
 from logistics.slots.calendar import Slot
 
 
@@ -43,13 +44,7 @@ class Drop:
 
     def __post_init__(self) -> None:
         require_aware(self.at, "drop.at")
-        value = self.handling_minutes
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 24 * 60:
-            raise InputError(
-                f"drop.handling_minutes={value!r} is not accepted; expected an integer from 0 "
-                "to 1440",
-                {"field": "drop.handling_minutes", "value": repr(value)},
-            )
+        check_int("drop.handling_minutes", self.handling_minutes, 0, 24 * 60)
 
     @property
     def earliest_collection(self) -> datetime:

@@ -17,6 +17,7 @@ from functools import lru_cache
 import holidays
 
 from logistics.errors import InputError
+from logistics.slots._validate import coerce_enum
 
 _LANGUAGE = "en_US"
 # Years scanned to learn every holiday name a subdivision can produce (movable feasts included).
@@ -92,14 +93,8 @@ class HolidayRule:
     subdiv: str | None = None
 
     def __post_init__(self) -> None:
-        try:
-            object.__setattr__(self, "policy", HolidayPolicy(self.policy))
-        except ValueError as exc:
-            raise InputError(
-                f"holiday_rule.policy={self.policy!r} is not accepted; expected one of "
-                f"{[p.value for p in HolidayPolicy]}",
-                {"field": "holiday_rule.policy", "value": str(self.policy)},
-            ) from exc
+        policy = coerce_enum(HolidayPolicy, "holiday_rule.policy", self.policy)
+        object.__setattr__(self, "policy", policy)
         if self.policy is not HolidayPolicy.CLOSED and (
             self.only is not None or self.subdiv is not None
         ):

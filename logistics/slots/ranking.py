@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from logistics.errors import InputError
 from logistics.slots._time import utc
+from logistics.slots._validate import check_int
 from logistics.slots.calendar import Slot
 
 
@@ -59,7 +59,8 @@ def rank_slots(
         When given, drop the slots that cannot be booked at `now` (started, past notice or
         cut-off, beyond the horizon).
     include_full
-        Keep slots with no place left (ranked last among equals by occupancy); default drops them.
+        Keep slots with no place left (they sort by occupancy like the others); by default they
+        are dropped.
 
     Returns
     -------
@@ -73,12 +74,7 @@ def rank_slots(
     """
     offers = []
     for slot in slots:
-        count = occupancy.get(slot.id, 0)
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise InputError(
-                f"occupancy[{slot.id!r}]={count!r} is not accepted; expected an integer >= 0",
-                {"field": "occupancy", "value": repr(count)},
-            )
+        count = check_int(f"occupancy[{slot.id!r}]", occupancy.get(slot.id, 0), 0)
         if now is not None and slot.refusal(now) is not None:
             continue
         offer = RankedSlot(slot, count)

@@ -350,6 +350,17 @@ def test_parse_instant_requires_an_offset() -> None:
         parse_instant("tomorrow", "start")
 
 
+def test_template_pickles_and_replaces(shop: SlotTemplate, tuesday: date) -> None:
+    import dataclasses
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(shop))
+    assert copy == shop and hash(copy) == hash(shop)
+    assert generate_slots(copy, tuesday, tuesday) == generate_slots(shop, tuesday, tuesday)
+    bigger = dataclasses.replace(shop, capacity=6)
+    assert {s.capacity for s in generate_slots(bigger, tuesday, tuesday)} == {6}
+
+
 # --- validation ---------------------------------------------------------------------------------
 
 
