@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+import pickle
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 
@@ -351,9 +353,6 @@ def test_parse_instant_requires_an_offset() -> None:
 
 
 def test_template_pickles_and_replaces(shop: SlotTemplate, tuesday: date) -> None:
-    import dataclasses
-    import pickle
-
     copy = pickle.loads(pickle.dumps(shop))
     assert copy == shop and hash(copy) == hash(shop)
     assert generate_slots(copy, tuesday, tuesday) == generate_slots(shop, tuesday, tuesday)
