@@ -27,7 +27,9 @@ __all__ = [
 ]
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
+def make_engine(
+    url: str, *, echo: bool = False, pool_size: int = 5, connect_timeout: int = 5
+) -> Engine:
     """Create an engine for a PostgreSQL URL.
 
     Parameters
@@ -38,6 +40,8 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
         Log every SQL statement.
     pool_size
         Connections kept open in the pool.
+    connect_timeout
+        Seconds to wait for the server before giving up on a connection.
 
     Returns
     -------
@@ -59,7 +63,12 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
             "postgresql+psycopg://user:password@host:5432/dbname",
             {"field": "database_url", "value": url},
         ) from exc
-    return sa.create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=pool_size)
+    connect_args = (
+        {"connect_timeout": connect_timeout} if parsed.drivername.startswith("postgresql") else {}
+    )
+    return sa.create_engine(
+        parsed, echo=echo, pool_pre_ping=True, pool_size=pool_size, connect_args=connect_args
+    )
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
