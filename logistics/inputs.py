@@ -373,9 +373,16 @@ def read_merchants_geojson(
         if not isinstance(name, str) or not name.strip():
             raise _fail(path, f"{where}: missing 'name'", feature=index, field="name", value=name)
         geom = _geometry(path, index, feature, f"external_id {ext}", ("Point",))
-        hours = check_opening_hours(
-            props.get("opening_hours"), field=f"{path.name}: {where}: opening_hours"
-        )
+        try:
+            hours = check_opening_hours(props.get("opening_hours"))
+        except InputError as exc:
+            raise _fail(
+                path,
+                f"{where}: {exc.message}",
+                feature=index,
+                field="opening_hours",
+                value=props.get("opening_hours"),
+            ) from exc
         row: dict[str, Any] = {
             "external_id": ext,
             "name": name.strip(),

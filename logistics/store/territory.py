@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from logistics.errors import ConflictError, NotFoundError
+from logistics.inputs import MERCHANT_SETTINGS
 from logistics.store.models import SRID, Commune, Merchant, Platform, Territory
 
 __all__ = [
@@ -170,6 +171,9 @@ _MERCHANT_FIELDS = (
 )
 
 
+_INTEGER_FIELDS = frozenset(MERCHANT_SETTINGS)
+
+
 def upsert_merchants(
     session: Session,
     territory_id: str,
@@ -205,8 +209,10 @@ def upsert_merchants(
         }
         for c in columns:
             value = record[c]
-            if value is not None and value == value:  # skip None and NaN: table default
-                row[c] = value.item() if hasattr(value, "item") else value
+            if value is None or value != value:  # None or NaN: the table's default
+                continue
+            value = value.item() if hasattr(value, "item") else value
+            row[c] = int(value) if c in _INTEGER_FIELDS else value
         rows.append(row)
     ids: dict[str, uuid.UUID] = {}
     # Rows of one statement must share their keys: group by the set of given columns.
