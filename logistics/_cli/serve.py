@@ -19,6 +19,10 @@ from logistics.store.loaders import generate_and_store, load_sample
 DEMO_TERRITORY = "ecrins"
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _serve(cfg: Settings, host: str, port: int) -> None:
     import uvicorn
 
@@ -81,8 +85,8 @@ def demo_command(
         f"{mix.get('collection_point', 0)} collection point, {mix.get('at_shop', 0)} at shop; "
         f"{s['multi_merchant_orders']} from several merchants\n"
         f"          {s['active_merchants']} merchants with orders (of {s['merchants']}), "
-        f"{s['collection_points']} collection points, {s['depots']} depots, "
-        f"{s['vehicles']} vehicles; {s['parcels']} parcels, {s['weight_kg']:,} kg"
+        f"{_n(s['collection_points'], 'collection point')}, {_n(s['depots'], 'depot')}, "
+        f"{_n(s['vehicles'], 'vehicle')}; {s['parcels']} parcels, {s['weight_kg']:,} kg"
     )
     host, port = host or cfg.host, port or cfg.port
     base = f"http://{host}:{port}"

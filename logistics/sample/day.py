@@ -27,6 +27,7 @@ __all__ = [
     "Merchant",
     "Order",
     "OrderLine",
+    "Site",
     "Vehicle",
 ]
 
@@ -42,8 +43,8 @@ def _check_lonlat(owner: str, lon: float, lat: float) -> None:
 
 
 @dataclass(frozen=True)
-class Merchant:
-    """A shop selling on the platform (real when ``generated`` is false)."""
+class Site:
+    """A place customers or vans go to, with opening hours (base of merchants and points)."""
 
     external_id: str
     name: str
@@ -53,31 +54,29 @@ class Merchant:
     lon: float
     lat: float
     opening_hours: str
+
+    def __post_init__(self) -> None:
+        _check_lonlat(f"{type(self).__name__} {self.external_id}", self.lon, self.lat)
+
+
+@dataclass(frozen=True)
+class Merchant(Site):
+    """A shop selling on the platform (real when ``generated`` is false)."""
+
     accepts_pickup: bool = True
     refrigerated: bool = False
     generated: bool = True
 
-    def __post_init__(self) -> None:
-        _check_lonlat(f"merchant {self.external_id}", self.lon, self.lat)
-
 
 @dataclass(frozen=True)
-class CollectionPoint:
+class CollectionPoint(Site):
     """A shared collection point (the mairie of a larger commune)."""
 
-    external_id: str
-    name: str
-    kind: str
-    address: str
-    commune_code: str
-    lon: float
-    lat: float
-    opening_hours: str
     capacity: int = 40
     slot_capacity: int = 3
 
     def __post_init__(self) -> None:
-        _check_lonlat(f"collection point {self.external_id}", self.lon, self.lat)
+        super().__post_init__()
         if self.capacity < 0 or self.slot_capacity < 0:
             raise InputError(
                 f"collection point {self.external_id}: capacity={self.capacity} and "

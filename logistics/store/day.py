@@ -100,31 +100,10 @@ def store_day(
             {"field": "commune_code", "value": sorted(used - codes)},
         )
     generated = [m for m in day.merchants if m.generated]
+    fields = ("external_id", "name", "kind", "address", "commune_code", "opening_hours")
     frame = gpd.GeoDataFrame(
-        [
-            {
-                "external_id": m.external_id,
-                "name": m.name,
-                "kind": m.kind,
-                "address": m.address,
-                "commune_code": m.commune_code,
-                "opening_hours": m.opening_hours,
-                "accepts_pickup": m.accepts_pickup,
-                "geometry": shapely.Point(m.lon, m.lat),
-            }
-            for m in generated
-        ],
-        columns=[
-            "external_id",
-            "name",
-            "kind",
-            "address",
-            "commune_code",
-            "opening_hours",
-            "accepts_pickup",
-            "geometry",
-        ],
-        geometry="geometry",
+        {f: [getattr(m, f) for m in generated] for f in (*fields, "accepts_pickup")},
+        geometry=[shapely.Point(m.lon, m.lat) for m in generated],
         crs=4326,
     )
     merchant_ids = upsert_merchants(session, territory_id, platform_id, frame)

@@ -161,13 +161,7 @@ _MERCHANT_FIELDS = (
     "opening_hours",
     "accepts_pickup",
     "same_day_cutoff",
-    "slot_minutes",
-    "slot_capacity",
-    "buffer_minutes",
-    "notice_minutes",
-    "horizon_days",
-    "handling_minutes",
-    "service_minutes",
+    *MERCHANT_SETTINGS,
 )
 
 
