@@ -60,6 +60,22 @@ class DatabaseInfo(BaseModel):
 class Health(BaseModel):
     """The service is up and its database answers."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "ok",
+                    "version": "0.1.0",
+                    "database": {
+                        "server_version": "15.20 (Debian 15.20-0+deb12u1)",
+                        "postgis_version": "3.3.2",
+                        "database": "logistics",
+                    },
+                }
+            ]
+        }
+    )
+
     status: Literal["ok"] = "ok"
     version: str = Field(description="Version of the service.", examples=["0.1.0"])
     database: DatabaseInfo
@@ -99,10 +115,27 @@ class CommuneProperties(BaseModel):
     postcodes: list[str] = Field(examples=[["05000", "05010"]])
 
 
+_COMMUNE_EXAMPLE: dict[str, Any] = {
+    "type": "Feature",
+    "id": "05061",
+    "geometry": {
+        "type": "MultiPolygon",
+        "coordinates": [[[[6.05, 44.55], [6.1, 44.55], [6.1, 44.6], [6.05, 44.55]]]],
+    },
+    "properties": {
+        "code": "05061",
+        "name": "Gap",
+        "departement": "05",
+        "population": 40909,
+        "postcodes": ["05000", "05010"],
+    },
+}
+
+
 class MultiPolygon(BaseModel):
     """A GeoJSON MultiPolygon in WGS 84 longitude/latitude (6 decimals)."""
 
-    type: Literal["MultiPolygon"]
+    type: Literal["MultiPolygon"] = Field(examples=["MultiPolygon"])
     coordinates: list[list[list[list[float]]]] = Field(
         examples=[[[[[6.05, 44.55], [6.1, 44.55], [6.1, 44.6], [6.05, 44.55]]]]]
     )
@@ -110,6 +143,8 @@ class MultiPolygon(BaseModel):
 
 class CommuneFeature(BaseModel):
     """A commune as a GeoJSON Feature (``id`` = INSEE code)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_COMMUNE_EXAMPLE]})
 
     type: Literal["Feature"]
     id: str
@@ -119,6 +154,12 @@ class CommuneFeature(BaseModel):
 
 class CommuneFeatureCollection(BaseModel):
     """Communes as a GeoJSON FeatureCollection (RFC 7946, EPSG:4326)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"type": "FeatureCollection", "features": [_COMMUNE_EXAMPLE]}]
+        }
+    )
 
     type: Literal["FeatureCollection"]
     features: list[CommuneFeature]
