@@ -11,6 +11,8 @@ from logistics.store.models import Commune, Order
 @pytest.fixture
 def run(clean_db, db_url, monkeypatch):
     monkeypatch.setenv("LOGISTICS_DATABASE_URL", db_url)
+    for name in ("LOGISTICS_HOST", "LOGISTICS_PORT", "LOGISTICS_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)  # the defaults, whatever the caller's shell has
     runner = CliRunner()
 
     def invoke(*args: str):
