@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import typer
 
+from logistics._cli import data as _data
+from logistics._cli import db as _db
+from logistics._cli import serve as _serve
+
 app = typer.Typer(
     name="logistics",
     help="Delivery rounds, click-and-collect slots and zones for rural shop platforms.",
@@ -27,6 +31,11 @@ def version() -> None:
     from logistics import __version__
 
     typer.echo(__version__)
+
+
+app.add_typer(_db.app, name="db")
+_data.register(app)
+_serve.register(app)
 
 
 def main() -> None:

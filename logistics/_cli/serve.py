@@ -1,0 +1,107 @@
+"""``logistics serve`` and ``logistics demo``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from logistics._cli._common import reports_errors, settings, transaction
+from logistics._cli.data import parse_date
+from logistics.config import Settings
+from logistics.errors import SetupError
+from logistics.sample.generate import GenerateParams
+from logistics.store import migrate
+from logistics.store.day import day_summary
+from logistics.store.db import check_database, redact
+from logistics.store.loaders import generate_and_store, load_sample
+
+DEMO_TERRITORY = "ecrins"
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _serve(cfg: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from logistics.api.main import create_app
+
+    uvicorn.run(create_app(cfg), host=host, port=port, log_level="info")
+
+
+@reports_errors
+def serve_command(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Serve the HTTP API on the configured database (LOGISTICS_DATABASE_URL)."""
+    cfg = settings()
+    try:
+        check_database(cfg.database_url)
+    except SetupError as exc:
+        typer.secho(f"warning: {exc.message}; /health will answer 503", err=True)
+    _serve(cfg, host or cfg.host, port or cfg.port)
+
+
+@reports_errors
+def demo_command(
+    date: Annotated[
+        str | None, typer.Option(help="Service date YYYY-MM-DD (default: tomorrow).")
+    ] = None,
+    orders: Annotated[int, typer.Option(min=0, help="Orders in the generated day.")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed of the generated day.")] = 1,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    serve: Annotated[bool, typer.Option(help="Serve the API at the end.")] = True,
+) -> None:
+    """Check the database, migrate, load the Écrins sample, generate a day, summarise, serve."""
+    cfg = settings()
+    url = cfg.database_url
+    status = check_database(url)
+    typer.echo(
+        f"database  {redact(url)}: PostgreSQL {status.server_version}, "
+        f"PostGIS {status.postgis_version}"
+    )
+    migrate.upgrade(url)
+    typer.echo(f"schema    at revision {migrate.current(url)}")
+    service_date = parse_date(date)
+    with transaction(url) as session:
+        load_sample(session, DEMO_TERRITORY, cfg.data_dir)
+        generate_and_store(
+            session,
+            DEMO_TERRITORY,
+            service_date,
+            GenerateParams(orders=orders, seed=seed),
+            data_dir=cfg.data_dir,
+        )
+        s = day_summary(session, DEMO_TERRITORY, service_date)
+    mix = s["fulfilment"]
+    typer.echo(
+        f"territory {DEMO_TERRITORY}: {s['communes']} communes, {s['population']:,} inhabitants\n"
+        f"day       {service_date} (seed {seed}): {s['orders']} orders — "
+        f"{mix.get('home_delivery', 0)} home delivery, "
+        f"{mix.get('collection_point', 0)} collection point, {mix.get('at_shop', 0)} at shop; "
+        f"{s['multi_merchant_orders']} from several merchants\n"
+        f"          {s['active_merchants']} merchants with orders (of {s['merchants']}), "
+        f"{_n(s['collection_points'], 'collection point')}, {_n(s['depots'], 'depot')}, "
+        f"{_n(s['vehicles'], 'vehicle')}; {s['parcels']} parcels, {s['weight_kg']:,} kg"
+    )
+    host, port = host or cfg.host, port or cfg.port
+    base = f"http://{host}:{port}"
+    typer.echo(
+        "try:\n"
+        f"  {base}/health\n"
+        f"  {base}/docs\n"
+        f"  {base}/v1/territories\n"
+        f"  {base}/v1/territories/{DEMO_TERRITORY}/communes?departement=05"
+    )
+    if serve:
+        _serve(cfg, host, port)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` and ``demo`` to the root command."""
+    app.command("serve")(serve_command)
+    app.command("demo")(demo_command)

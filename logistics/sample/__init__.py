@@ -1,0 +1,1 @@
+"""Sample territories and the seeded day generator (pure: no database, no HTTP)."""
