@@ -9,6 +9,7 @@ import typer
 
 from logistics._cli import data as _data
 from logistics._cli import db as _db
+from logistics._cli import keys as _keys
 from logistics._cli import serve as _serve
 
 app = typer.Typer(
@@ -34,6 +35,8 @@ def version() -> None:
 
 
 app.add_typer(_db.app, name="db")
+app.add_typer(_keys.keys_app, name="keys")
+app.add_typer(_keys.platforms_app, name="platforms")
 _data.register(app)
 _serve.register(app)
 

@@ -5,9 +5,10 @@ from logistics.store.loaders import load_communes_file, load_sample
 from logistics.store.territory import read_communes
 
 
-def test_territories_and_communes_over_http(client, db_session, data_dir):
+def test_territories_and_communes_over_http(client, db_session, data_dir, api_key):
     load_sample(db_session, "ecrins", data_dir)
     db_session.commit()
+    client.headers.update(api_key("analyst", territory="ecrins"))
     territories = client.get("/v1/territories").json()
     assert territories == [
         {
@@ -37,9 +38,10 @@ def test_territories_and_communes_over_http(client, db_session, data_dir):
     assert shapely.hausdorff_distance(served, stored) < 1e-5
 
 
-def test_communes_errors(client, db_session, test_data):
+def test_communes_errors(client, db_session, test_data, api_key):
     load_communes_file(db_session, test_data / "communes-valid.geojson", "champsaur")
     db_session.commit()
+    client.headers.update(api_key("admin"))
     response = client.get("/v1/territories/atlantis/communes")
     assert response.status_code == 404
     error = response.json()["error"]
@@ -53,3 +55,27 @@ def test_communes_errors(client, db_session, test_data):
     assert error["details"][0]["value"] == "5"
     response = client.get("/v1/territories/champsaur/communes", params={"departement": "38"})
     assert response.json() == {"type": "FeatureCollection", "features": []}
+
+
+def test_territories_need_a_key_and_stay_within_it(
+    client, db_session, data_dir, test_data, api_key
+):
+    load_sample(db_session, "ecrins", data_dir)
+    load_communes_file(db_session, test_data / "communes-valid.geojson", "champsaur")
+    db_session.commit()
+    response = client.get("/v1/territories")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthenticated"
+    response = client.get("/v1/territories", headers={"Authorization": "Bearer lgk_nope"})
+    assert response.status_code == 401
+    headers = api_key("coordinator", territory="champsaur")
+    assert [t["id"] for t in client.get("/v1/territories", headers=headers).json()] == ["champsaur"]
+    # another territory's communes answer 404, exactly like a territory that does not exist
+    response = client.get("/v1/territories/ecrins/communes", headers=headers)
+    assert response.status_code == 404
+    message = response.json()["error"]["message"]
+    assert "ecrins" in message
+    assert "known territories" not in message
+    admin = api_key("admin")
+    ids = [t["id"] for t in client.get("/v1/territories", headers=admin).json()]
+    assert ids == ["champsaur", "ecrins"]

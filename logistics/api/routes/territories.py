@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
+from logistics.api.auth import AnyPrincipal
 from logistics.api.deps import SessionDep
 from logistics.api.schemas import ERROR_RESPONSES, CommuneFeatureCollection, TerritoryOut
 from logistics.store.territory import communes_feature_collection, list_territories
@@ -24,21 +25,31 @@ TerritoryId = Annotated[
 ]
 
 
-@router.get("", response_model=list[TerritoryOut], summary="List territories")
-def territories(session: SessionDep) -> list[TerritoryOut]:
-    """List the territories served, with their number of communes and population."""
-    return [TerritoryOut(**row) for row in list_territories(session)]
+@router.get(
+    "",
+    response_model=list[TerritoryOut],
+    summary="List territories",
+    responses={401: ERROR_RESPONSES[401]},
+)
+def territories(session: SessionDep, principal: AnyPrincipal) -> list[TerritoryOut]:
+    """List the territories visible to the caller, with their communes and population."""
+    return [
+        TerritoryOut(**row)
+        for row in list_territories(session)
+        if principal.territory_id in (None, row["id"])
+    ]
 
 
 @router.get(
     "/{territory_id}/communes",
     response_model=CommuneFeatureCollection,
     summary="Communes of a territory as GeoJSON",
-    responses={404: ERROR_RESPONSES[404], 422: ERROR_RESPONSES[422]},
+    responses={k: ERROR_RESPONSES[k] for k in (401, 404, 422)},
 )
 def communes(
     territory_id: TerritoryId,
     session: SessionDep,
+    principal: AnyPrincipal,
     departement: Annotated[
         str | None,
         Query(
@@ -49,6 +60,7 @@ def communes(
     ] = None,
 ) -> JSONResponse:
     """Return the territory's current communes (outline, INSEE code, population, postcodes)."""
+    principal.check_territory(territory_id)
     collection = communes_feature_collection(session, territory_id, departement)
     # Built in SQL (ST_AsGeoJSON): returned as is rather than re-validated coordinate by
     # coordinate; the response model above documents its exact shape.

@@ -43,7 +43,12 @@ class ErrorBody(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorBody, "description": "Not found."},
+    400: {"model": ErrorBody, "description": "Malformed request."},
+    401: {"model": ErrorBody, "description": "Missing, unknown or revoked API key."},
+    403: {"model": ErrorBody, "description": "This key's role may not do this."},
+    404: {"model": ErrorBody, "description": "Not found (or not visible to this key)."},
+    409: {"model": ErrorBody, "description": "Conflicts with the current state."},
+    413: {"model": ErrorBody, "description": "The request body is too large."},
     422: {"model": ErrorBody, "description": "Invalid input (the message names the field)."},
     503: {"model": ErrorBody, "description": "The database is unreachable."},
 }

@@ -1,0 +1,134 @@
+"""Authentication and tenancy: bearer API keys, roles, and who may see what.
+
+Every ``/v1`` route depends on :func:`get_principal` (or one of the role-restricted aliases
+below).  Object lookups then go through the ``Principal``'s checks so that another tenant's
+ids answer 404, exactly as ids that do not exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from logistics.api.deps import SessionDep
+from logistics.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from logistics.store.keys import authenticate
+from logistics.store.models import Role
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An API key created with `logistics keys create`, sent as "
+    "`Authorization: Bearer lgk_…`.",
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: the key's role and the platform and territory it is bound to."""
+
+    key_id: uuid.UUID
+    name: str
+    role: Role
+    platform_id: uuid.UUID | None
+    territory_id: str | None
+
+    def check_territory(self, territory_id: str) -> None:
+        """Refuse (404, as for an unknown territory) a territory this key is not bound to.
+
+        Raises
+        ------
+        NotFoundError
+            The key is bound to another territory.
+        """
+        if self.territory_id is not None and territory_id != self.territory_id:
+            raise NotFoundError(
+                f"no territory {territory_id!r}", {"field": "territory", "value": territory_id}
+            )
+
+    def owns(self, platform_id: uuid.UUID | None, territory_id: str) -> bool:
+        """Tell whether an object of ``platform_id`` in ``territory_id`` is visible.
+
+        Platform keys see their own platform's objects (and shared ones with no platform, in
+        their territory); other roles see every object of their territory; admins see all.
+        """
+        if self.territory_id is not None and territory_id != self.territory_id:
+            return False
+        if self.role is Role.PLATFORM:
+            return platform_id is None or platform_id == self.platform_id
+        return True
+
+    def require_platform(self) -> uuid.UUID:
+        """Return the caller's platform id; refuse callers that are not platforms.
+
+        Raises
+        ------
+        PermissionDeniedError
+            The key is not a platform key.
+        """
+        if self.role is not Role.PLATFORM or self.platform_id is None:
+            raise PermissionDeniedError(
+                f"this action is for platform keys; this key's role is {self.role.value!r}",
+                {"role": self.role.value},
+            )
+        return self.platform_id
+
+
+def get_principal(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """Authenticate the request's bearer key.
+
+    Raises
+    ------
+    AuthenticationError
+        No ``Authorization: Bearer`` header, or an unknown or revoked key.
+    """
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthenticationError(
+            "missing API key: send `Authorization: Bearer <key>` "
+            "(keys are created with `logistics keys create`)"
+        )
+    row = authenticate(session, credentials.credentials)
+    if row is None:
+        raise AuthenticationError("unknown or revoked API key")
+    principal = Principal(
+        key_id=row.id,
+        name=row.name,
+        role=Role(row.role),
+        platform_id=row.platform_id,
+        territory_id=row.territory_id,
+    )
+    request.state.principal = principal
+    return principal
+
+
+def require_roles(*roles: Role) -> object:
+    """Build a dependency that admits only keys of ``roles`` (admins always pass)."""
+    allowed = {*roles, Role.ADMIN}
+
+    def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if principal.role not in allowed:
+            raise PermissionDeniedError(
+                f"role {principal.role.value!r} may not do this; accepted roles: "
+                + ", ".join(sorted(r.value for r in allowed)),
+                {"role": principal.role.value, "accepted": sorted(r.value for r in allowed)},
+            )
+        return principal
+
+    return Depends(dependency)
+
+
+AnyPrincipal = Annotated[Principal, Depends(get_principal)]
+"""Any valid key."""
+PlatformPrincipal = Annotated[Principal, require_roles(Role.PLATFORM)]
+"""Platform keys (and admins)."""
+CoordinatorPrincipal = Annotated[Principal, require_roles(Role.COORDINATOR)]
+"""Coordinator keys (and admins)."""
+ReaderPrincipal = Annotated[Principal, require_roles(Role.COORDINATOR, Role.ANALYST)]
+"""Keys that may read a territory's planning and coverage (coordinators, analysts, admins)."""
