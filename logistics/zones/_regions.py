@@ -129,6 +129,7 @@ class BalancedCompactness(ObjectiveFunction):
         self.mean = self.total / k
         self.weight = weight
         self.rule = rule
+        self.k = k
 
     def _region(self, rows: np.ndarray) -> float:
         if len(rows) == 0:
@@ -140,7 +141,9 @@ class BalancedCompactness(ObjectiveFunction):
 
     def __call__(self, labels: np.ndarray, attr: np.ndarray) -> float:
         rows = attr[:, 0].astype(int)
-        return sum(self._region(rows[labels == r]) for r in np.unique(labels))
+        present = np.unique(labels)
+        empty = max(self.k - len(present), 0) * self._region(rows[:0])
+        return sum(self._region(rows[labels == r]) for r in present) + empty
 
     def update(
         self, moving_area: int, recipient_region: int, labels: np.ndarray, attr: np.ndarray

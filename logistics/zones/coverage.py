@@ -159,7 +159,7 @@ def isochrones(
 
 
 def _times(frame: gpd.GeoDataFrame, col: str) -> np.ndarray:
-    values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+    values = np.array(pd.to_numeric(frame[col], errors="coerce"), dtype=float)
     values[np.isnan(values)] = np.inf
     if (values < 0).any():
         raise InputError(

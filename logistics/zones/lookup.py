@@ -232,7 +232,7 @@ def lookup_zones(
     hit = inp[first_pos]
     names[hit] = zones[name_col].to_numpy()[tree[first_pos]]
     out = frame.copy()
-    out["zone"] = names
+    out["zone"] = pd.Series(names, index=out.index, dtype=object)
     missing = np.ones(len(frame), dtype=bool)
     missing[hit] = False
     return ZoneLookup(
