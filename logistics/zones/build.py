@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -100,7 +100,7 @@ class BuildParams:
             )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ZoneReport:
     """Zones built by :func:`build_zones` and the figures that describe them.
 
@@ -145,7 +145,7 @@ class ZoneReport:
     travel_times: str
     estimate: bool
     algorithm: str = ALGORITHM
-    seconds: float = field(default=0.0, compare=False)
+    seconds: float = 0.0
 
     @property
     def balance_ratio(self) -> float:

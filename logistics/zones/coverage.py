@@ -69,6 +69,7 @@ def isochrones(
     *,
     buffer_m: float = 150.0,
     by: str | None = None,
+    simplify_m: float = 5.0,
 ) -> gpd.GeoDataFrame:
     """Return the area within reach of each travel-time threshold: reachable roads, buffered.
 
@@ -92,6 +93,10 @@ def isochrones(
     by
         Optional column grouping edges by origin (e.g. the collection point id); one isochrone
         per group and threshold.
+    simplify_m
+        Douglas-Peucker tolerance applied to the edges before they are cut and buffered (0 to
+        keep them as they are); 5 m changes the area by well under 1 % and makes buffering
+        several times faster on real road data.
 
     Returns
     -------
@@ -114,15 +119,20 @@ def isochrones(
             f"buffer_m must be a positive number of metres, got {buffer_m!r}",
             {"field": "buffer_m", "value": repr(buffer_m)},
         )
+    if not isinstance(simplify_m, int | float) or not 0 <= simplify_m < buffer_m:
+        raise InputError(
+            f"simplify_m must be metres in [0, buffer_m={buffer_m:g}), got {simplify_m!r}",
+            {"field": "simplify_m", "value": repr(simplify_m)},
+        )
     metric = edges.to_crs(METRIC_CRS)
     t_from = _times(metric, "t_from")
     t_to = _times(metric, "t_to")
-    if "travel_time" in metric.columns:
-        travel = _times(metric, "travel_time")
-        unknown = ~np.isfinite(travel)
-        travel[unknown] = np.abs(t_to - t_from)[unknown]
-    else:
-        travel = np.abs(t_to - t_from)
+    with np.errstate(invalid="ignore"):
+        gap = np.abs(t_to - t_from)  # NaN where neither end is reached
+    gap[np.isnan(gap)] = np.inf
+    travel = _times(metric, "travel_time") if "travel_time" in metric.columns else gap.copy()
+    unknown = ~np.isfinite(travel)
+    travel[unknown] = gap[unknown]
     one_end = np.isfinite(t_from) != np.isfinite(t_to)
     if (one_end & ~np.isfinite(travel)).any():
         raise InputError(
@@ -138,17 +148,30 @@ def isochrones(
     )
     groups = metric[by].to_numpy() if by else np.zeros(len(metric), dtype=int)
     lines = metric.geometry.to_numpy()
+    lengths_km = shapely.length(lines) / 1000.0
     rows = []
     for group in pd.unique(groups):
-        sel = groups == group
+        sel = np.flatnonzero(groups == group)
+        args = (t_from[sel], t_to[sel], travel[sel], oneway[sel])
+        head_max, tail_max = _fractions(*args, levels[-1])
+        used = sel[(head_max > 0) | (tail_max > 0)]
+        args = (t_from[used], t_to[used], travel[used], oneway[used])
+        # Simplify whole edges before cutting them, so that a piece reached within a smaller
+        # threshold stays a sub-line of the piece reached within a larger one.
+        edges_used = shapely.simplify(lines[used], simplify_m) if simplify_m else lines[used]
+        prev_head = prev_tail = np.zeros(len(used))
+        area = shapely.Polygon()
         for level in levels:
-            reach = _reachable(lines[sel], t_from[sel], t_to[sel], travel[sel], oneway[sel], level)
-            road_km = float(shapely.length(reach).sum() / 1000.0) if len(reach) else 0.0
-            area = (
-                shapely.buffer(shapely.union_all(reach), buffer_m, quad_segs=4)
-                if len(reach)
-                else shapely.Polygon()
-            )
+            head, tail = _fractions(*args, level)
+            grown = (head > prev_head) | (tail > prev_tail)
+            # Thresholds grow: add the buffers of the pieces that grew to the previous area
+            # (a union of buffers is far faster than buffering a union of thousands of roads).
+            pieces = _pieces(edges_used, head, tail, grown)
+            if len(pieces):
+                buffers = shapely.buffer(pieces, buffer_m, quad_segs=4)
+                area = shapely.union_all(np.append(buffers, area))
+            prev_head, prev_tail = head, tail
+            road_km = float(lengths_km[used] @ np.minimum(head + tail, 1.0))
             row = {"threshold_s": level, "minutes": level / 60.0, "road_km": road_km}
             if by:
                 row = {by: group, **row}
@@ -170,23 +193,23 @@ def _times(frame: gpd.GeoDataFrame, col: str) -> np.ndarray:
     return values
 
 
-def _reachable(
-    lines: np.ndarray,
-    t_from: np.ndarray,
-    t_to: np.ndarray,
-    travel: np.ndarray,
-    oneway: np.ndarray,
-    level: float,
-) -> np.ndarray:
-    """Return the reachable pieces of the edges within ``level`` seconds."""
+def _fractions(
+    t_from: np.ndarray, t_to: np.ndarray, travel: np.ndarray, oneway: np.ndarray, level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the share of each edge reachable from its from-end and from its to-end."""
     with np.errstate(divide="ignore", invalid="ignore"):
         head = np.where(travel > 0, (level - t_from) / travel, np.where(t_from <= level, 1, 0))
         tail = np.where(travel > 0, (level - t_to) / travel, np.where(t_to <= level, 1, 0))
     head = np.clip(np.nan_to_num(head, nan=0.0, neginf=0.0), 0.0, 1.0)
     tail = np.where(oneway, 0.0, np.clip(np.nan_to_num(tail, nan=0.0, neginf=0.0), 0.0, 1.0))
-    whole = head + tail >= 1.0
+    return head, tail
+
+
+def _pieces(lines: np.ndarray, head: np.ndarray, tail: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """Return the reachable pieces of the edges selected by ``which``."""
+    whole = which & (head + tail >= 1.0)
     pieces = list(lines[whole])
-    for i in np.flatnonzero(~whole & ((head > 0) | (tail > 0))):
+    for i in np.flatnonzero(which & ~whole):
         if head[i] > 0:
             pieces.append(substring(lines[i], 0.0, float(head[i]), normalized=True))
         if tail[i] > 0:
@@ -194,7 +217,7 @@ def _reachable(
     return np.array(pieces, dtype=object)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Coverage:
     """Population reached, per commune and in total, for each isochrone threshold.
 

@@ -154,7 +154,7 @@ def unzoned_communes(
     return communes.loc[found.outside]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ZoneLookup:
     """Result of :func:`lookup_zones`.
 

@@ -140,7 +140,7 @@ def expected_round(
     return RoundEstimate(float(stops), km, minutes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class WhatIf:
     """Change brought by a scenario.
 

@@ -1,4 +1,5 @@
 import math
+from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
@@ -12,6 +13,7 @@ from logistics.errors import InputError
 from logistics.zones import AREAL_METHOD, isochrones, population_reached, white_zones
 
 X0, Y0 = 400_000.0, 6_780_000.0  # Lambert-93, in Mayenne
+ROOT = Path(__file__).resolve().parents[2]
 INF = math.inf
 
 
@@ -171,6 +173,8 @@ def test_isochrones_by_origin():
         ({"thresholds": ["600"]}, "positive"),
         ({"thresholds": [math.inf]}, "finite"),
         ({"thresholds": [60], "buffer_m": 0}, "buffer_m"),
+        ({"thresholds": [60], "buffer_m": 50, "simplify_m": 50}, "simplify_m"),
+        ({"thresholds": [60], "simplify_m": -1}, "simplify_m"),
         ({"thresholds": [60], "by": "point_id"}, "lacks the column"),
     ],
 )
@@ -273,3 +277,33 @@ def test_bad_coverage_inputs():
         white_zones(cov, 601)
     with pytest.raises(InputError, match="min_share"):
         white_zones(cov, 600, min_share=1.0)
+
+
+def test_real_roads_isochrones_nest_with_simplification():
+    """Curvy real roads (IGN BD TOPO, Écrins): simplified edges still give nested isochrones."""
+    roads = gpd.read_parquet(ROOT / "data/roads/ecrins-bdtopo.parquet").to_crs(2154)
+    roads = roads[roads.geom_type == "LineString"]
+    centre = roads.geometry.iloc[0].centroid
+    roads = roads[roads.intersects(centre.buffer(6000))].reset_index(drop=True)
+    ends = np.vstack(
+        [[g.coords[0] for g in roads.geometry], [g.coords[-1] for g in roads.geometry]]
+    )
+    _, node = np.unique(np.round(ends), axis=0, return_inverse=True)
+    node = node.ravel()
+    u, v = node[: len(roads)], node[len(roads) :]
+    tt = roads.length.to_numpy() / (50 / 3.6)
+    n = node.max() + 1
+    graph = coo_array((np.r_[tt, tt], (np.r_[u, v], np.r_[v, u])), shape=(n, n)).tocsr()
+    dist = dijkstra(graph, indices=int(u[0]))
+    edges = gpd.GeoDataFrame(
+        {"t_from": dist[u], "t_to": dist[v], "travel_time": tt}, geometry=roads.geometry, crs=2154
+    )
+    levels = [120, 240, 360]
+    iso = isochrones(edges, levels, buffer_m=100, simplify_m=10).to_crs(2154)
+    exact = isochrones(edges, levels, buffer_m=100, simplify_m=0).to_crs(2154)
+    for small, big in zip(iso.geometry[:-1], iso.geometry[1:], strict=True):
+        assert small.difference(big).area < 1.0
+    assert (np.diff(iso.area) > 0).all()
+    rel = (iso.geometry.symmetric_difference(exact.geometry).area / exact.area).to_numpy()
+    assert (rel < 0.05).all()  # 10 m simplification against 100 m buffers
+    assert iso["road_km"].tolist() == pytest.approx(exact["road_km"].tolist())
