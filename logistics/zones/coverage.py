@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
 from logistics.errors import InputError
@@ -160,7 +161,7 @@ def isochrones(
         # threshold stays a sub-line of the piece reached within a larger one.
         edges_used = shapely.simplify(lines[used], simplify_m) if simplify_m else lines[used]
         prev_head = prev_tail = np.zeros(len(used))
-        area = shapely.Polygon()
+        area: BaseGeometry = shapely.Polygon()
         for level in levels:
             head, tail = _fractions(*args, level)
             grown = (head > prev_head) | (tail > prev_tail)
@@ -169,7 +170,7 @@ def isochrones(
             pieces = _pieces(edges_used, head, tail, grown)
             if len(pieces):
                 buffers = shapely.buffer(pieces, buffer_m, quad_segs=4)
-                area = shapely.union_all(np.append(buffers, area))
+                area = shapely.union_all([*buffers, area])
             prev_head, prev_tail = head, tail
             road_km = float(lengths_km[used] @ np.minimum(head + tail, 1.0))
             row = {"threshold_s": level, "minutes": level / 60.0, "road_km": road_km}
