@@ -44,6 +44,7 @@ def run_build(deps: list[str], k: int) -> None:
     header = f"{'territory':<10} {'n':>4} {'k':>2} {'populations per zone':<46} "
     print(header + f"{'max/min':>7} {'far min':>7} {'mean min':>8} {'s':>5}")
     worst = 0.0
+    totals_match = True
     for dep in deps:
         communes = territory(dep)
         report = build_zones(communes, k, travel_time_fn=estimate)
@@ -60,7 +61,11 @@ def run_build(deps: list[str], k: int) -> None:
         for a, b, gap in report.bridges:
             print(f"{'':<10} disconnected piece linked: {a} - {b} ({gap:.0f} m)")
         worst = max(worst, report.balance_ratio)
-    print(f"summary: {len(deps)} territories zoned into k={k}, worst balance ratio {worst:.2f}")
+        totals_match &= int(report.summary["population"].sum()) == int(communes["population"].sum())
+    print(
+        f"summary: {len(deps)} territories zoned into k={k}, worst balance ratio {worst:.2f}, "
+        f"population totals {'match' if totals_match else 'DO NOT match'} the commune data"
+    )
 
 
 def _evaluate(labels: np.ndarray, minutes: np.ndarray, demand: np.ndarray) -> tuple[float, ...]:
