@@ -3,6 +3,8 @@ import warnings
 import geopandas as gpd
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from libpysal.weights import Queen
 from scipy.sparse.csgraph import connected_components
 
@@ -243,3 +245,13 @@ def test_unreachable_communes_are_counted(ecrins):
     code = ecrins["code"].iloc[0]
     assert np.isinf(report.communes.set_index("code").loc[code, "minutes_from_hub"])
     assert np.isfinite(report.summary["farthest_minutes"]).all()
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(k=st.integers(1, 114), seed=st.integers(0, 1000), weight=st.sampled_from([0.0, 30.0]))
+def test_any_k_gives_a_contiguous_exact_cover(ecrins, k, seed, weight):
+    report = build_zones(ecrins, k, params=BuildParams(seed=seed, balance_weight=weight))
+    assert len(report.zones) == k
+    assert_partition(report, ecrins)
