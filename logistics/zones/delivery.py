@@ -186,29 +186,12 @@ def next_delivery_date(
 ) -> dt.date:
     """Return the date of the first round an order placed at ``ordered_at`` can go on.
 
-    Shorthand for ``next_delivery(...).date``; see :func:`next_delivery`.
-
-    Parameters
-    ----------
-    zone
-        The zone serving the address.
-    ordered_at
-        When the order was placed; must carry a time zone.
-    holidays
-        Dates with no ordinary round; French public holidays by default.
-    holiday_rule
-        ``"skip"``, ``"postpone"`` or ``"ignore"``.
+    Shorthand for ``next_delivery(...).date``: same parameters and errors as
+    :func:`next_delivery`.
 
     Returns
     -------
     datetime.date
         Local date of the round.
-
-    Raises
-    ------
-    InputError
-        If ``ordered_at`` is naive or ``holiday_rule`` unknown.
-    InfeasibleError
-        If no round is found within 400 days.
     """
     return next_delivery(zone, ordered_at, holidays=holidays, holiday_rule=holiday_rule).date
