@@ -193,5 +193,10 @@ def next_delivery_date(
     -------
     datetime.date
         Local date of the round.
+
+    Raises
+    ------
+    InputError, InfeasibleError
+        As :func:`next_delivery`.
     """
     return next_delivery(zone, ordered_at, holidays=holidays, holiday_rule=holiday_rule).date
