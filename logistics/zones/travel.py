@@ -11,8 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+import geopandas as gpd
 import numpy as np
-from pyproj import Transformer
 from scipy.spatial.distance import cdist
 
 from logistics.errors import InputError
@@ -89,13 +89,10 @@ class StraightLineEstimate:
         return self.metres(origins, destinations) / (self.speed_kmh / 3.6)
 
 
-_TO_METRIC = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
-
-
 def _to_metric(lonlat: np.ndarray) -> np.ndarray:
     arr = np.asarray(lonlat, dtype=float).reshape(-1, 2)
-    x, y = _TO_METRIC.transform(arr[:, 0], arr[:, 1])
-    return np.column_stack([x, y])
+    pts = gpd.GeoSeries.from_xy(arr[:, 0], arr[:, 1], crs="EPSG:4326").to_crs(METRIC_CRS)
+    return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
 
 
 def describe_travel_times(fn: TravelTimeFn) -> tuple[str, bool]:
