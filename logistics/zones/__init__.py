@@ -1,1 +1,76 @@
-"""zones (pure core: no database, no HTTP)."""
+"""Delivery zones, round days and coverage analytics (pure core: no database, no HTTP).
+
+Build zones from communes (:func:`build_zones`), find the zone of a point
+(:func:`lookup_zones`), the next delivery date of an order (:func:`next_delivery_date`),
+isochrones from reachable roads (:func:`isochrones`), the population they reach
+(:func:`population_reached`, :func:`white_zones`) and what a change would do
+(:func:`what_if_collection_points`, :func:`what_if_round_days`).  See ``docs/zones.md``.
+"""
+
+from logistics.zones._geo import to_geojson
+from logistics.zones.build import BuildParams, ZoneReport, build_zones
+from logistics.zones.coverage import (
+    AREAL_METHOD,
+    Coverage,
+    isochrones,
+    population_reached,
+    white_zones,
+)
+from logistics.zones.delivery import (
+    Delivery,
+    HolidayRule,
+    french_holidays,
+    next_delivery,
+    next_delivery_date,
+)
+from logistics.zones.lookup import (
+    ZoneLookup,
+    lookup_zone,
+    lookup_zones,
+    unzoned_communes,
+    zones_frame,
+)
+from logistics.zones.model import CutOff, Hub, Zone, parse_weekdays
+from logistics.zones.travel import StraightLineEstimate, TravelTimeFn
+from logistics.zones.whatif import (
+    RoundEstimate,
+    RoundModel,
+    WhatIf,
+    expected_round,
+    what_if_collection_points,
+    what_if_round_days,
+)
+
+__all__ = [
+    "AREAL_METHOD",
+    "BuildParams",
+    "Coverage",
+    "CutOff",
+    "Delivery",
+    "HolidayRule",
+    "Hub",
+    "RoundEstimate",
+    "RoundModel",
+    "StraightLineEstimate",
+    "TravelTimeFn",
+    "WhatIf",
+    "Zone",
+    "ZoneLookup",
+    "ZoneReport",
+    "build_zones",
+    "expected_round",
+    "french_holidays",
+    "isochrones",
+    "lookup_zone",
+    "lookup_zones",
+    "next_delivery",
+    "next_delivery_date",
+    "parse_weekdays",
+    "population_reached",
+    "to_geojson",
+    "unzoned_communes",
+    "what_if_collection_points",
+    "what_if_round_days",
+    "white_zones",
+    "zones_frame",
+]
