@@ -16,6 +16,11 @@ app = typer.Typer(
 )
 
 
+from logistics._cli.network import app as _network_app  # noqa: E402
+
+app.add_typer(_network_app)
+
+
 @app.callback()
 def _root() -> None:
     """Delivery rounds, click-and-collect slots and zones for rural shop platforms."""
