@@ -182,7 +182,7 @@ def check_coordinates(
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputError(
-                f"point {point_ids[i]!r}: {name} = {values[i]!r} is not a coordinate in "
+                f"point {point_ids[i]!r}: {name} = {float(values[i])!r} is not a coordinate in "
                 f"[-{limit:g}, {limit:g}] degrees",
                 {"field": name, "value": float(values[i]), "id": str(point_ids[i])},
             )
