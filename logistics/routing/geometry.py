@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -86,9 +87,11 @@ def route_geometry(
         np.array([[stops.snapped_lon[0], stops.snapped_lat[0]]], dtype=float)
     ]
     for i in range(len(stops) - 1):
-        path = augmented.get_shortest_path(
-            first + i, to=first + i + 1, weights=weights, mode="out", output="epath"
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # igraph warns when unreachable
+            path = augmented.get_shortest_path(
+                first + i, to=first + i + 1, weights=weights, mode="out", output="epath"
+            )
         if not path:
             same = edge[i] == edge[i + 1] and stops.fraction[i] == stops.fraction[i + 1]
             if not same:

@@ -103,10 +103,10 @@ def test_sarthe_inverse_segments_are_reversed() -> None:
     inverse = layer[layer["SENS"] == "Inverse"].set_index("ID")
     to_ll = pyproj.Transformer.from_crs(2154, 4326, always_xy=True)
     checked = 0
-    for u, v, data in network.graph.edges(data=True):
+    for u, _, data in network.graph.edges(data=True):
         if data["ID"] not in inverse.index:
             continue
-        first, last = shapely.get_coordinates(inverse.loc[data["ID"], "geometry"])[[0, -1], :2]
+        last = shapely.get_coordinates(inverse.loc[data["ID"], "geometry"])[-1, :2]
         start = to_ll.transform(*last)  # drawn against the traffic: the edge starts at the end
         assert network.graph.nodes[u]["x"] == pytest.approx(start[0], abs=1e-6)
         assert network.graph.nodes[u]["y"] == pytest.approx(start[1], abs=1e-6)
@@ -117,7 +117,7 @@ def test_sarthe_inverse_segments_are_reversed() -> None:
 
 def test_ecrins_bdtopo_counts(network_ecrins: Network) -> None:
     report = network_ecrins.report
-    # ../shared/data/real/ecrins-bdtopo-roads/SOURCE.md: 44,629 / 99,824, largest SCC 43,574 / 97,993
+    # ../shared/data/real/ecrins-bdtopo-roads/SOURCE.md: 44,629 / 99,824, SCC 43,574 / 97,993
     assert (report.nodes_before, report.edges_before) == (44_629, 99_824)
     assert (report.nodes_after, report.edges_after) == (43_574, 97_993)
     assert (report.nodes_final, report.edges_final) == (31_114, 73_308)
@@ -183,11 +183,11 @@ def test_load_refuses_missing_and_unknown_files(tmp_path: Path) -> None:
         load_network(tmp_path / "nothing.osm.pbf")
     other = tmp_path / "roads.xlsx"
     other.write_text("x")
-    with pytest.raises(InputError, match="unknown road data file kind 'roads.xlsx'"):
+    with pytest.raises(InputError, match=r"unknown road data file kind 'roads\.xlsx'"):
         load_network(other)
     broken = tmp_path / "broken.osm.pbf"
     broken.write_bytes(b"\x00\x01garbage")
-    with pytest.raises(InputError, match="broken.osm.pbf"):
+    with pytest.raises(InputError, match=r"broken\.osm\.pbf"):
         load_network(broken)
 
 

@@ -28,7 +28,11 @@ def test_point_beside_a_road_snaps_onto_it(network_tiny: Network) -> None:
     a, b = sorted((snap.u[0], snap.v[0]))
     xs = sorted((network_tiny.graph.nodes[a]["x"], network_tiny.graph.nodes[b]["x"]))
     assert xs == pytest.approx(sorted(lonlat(x, 6400000)[0] for x in (900000, 901000)))
-    fraction = snap.fraction[0] if network_tiny.graph.nodes[snap.u[0]]["x"] < xs[1] else 1 - snap.fraction[0]
+    fraction = (
+        snap.fraction[0]
+        if network_tiny.graph.nodes[snap.u[0]]["x"] < xs[1]
+        else 1 - snap.fraction[0]
+    )
     assert fraction == pytest.approx(0.25, abs=1e-4)
     assert snap.far == ()
     assert snap.ok.all()

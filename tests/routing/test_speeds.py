@@ -97,9 +97,9 @@ def test_sinuosity_slows_winding_roads_only() -> None:
 def test_speed_table_validates_itself() -> None:
     with pytest.raises(InputError, match=r"SpeedTable.highway_kph\['primary'\] = -5.0"):
         SpeedTable(highway_kph={"primary": -5})
-    with pytest.raises(InputError, match="SpeedTable.default_kph = 0"):
+    with pytest.raises(InputError, match=r"SpeedTable\.default_kph = 0"):
         SpeedTable(default_kph=0)
-    with pytest.raises(InputError, match="min_sinuosity_factor = 1.5"):
+    with pytest.raises(InputError, match=r"min_sinuosity_factor = 1\.5"):
         SpeedTable(min_sinuosity_factor=1.5)
 
 
@@ -131,7 +131,8 @@ def test_andorra_speeds_follow_maxspeed_or_class(network_paths: SimpleNamespace)
 
 def test_andorra_residential_streets_at_30(network_andorra: Network) -> None:
     residential = [
-        d for *_, d in network_andorra.graph.edges(data=True)
+        d
+        for *_, d in network_andorra.graph.edges(data=True)
         if d["highway"] == "residential" and "maxspeed" not in d
     ]
     assert len(residential) > 100
