@@ -191,7 +191,17 @@ class RoutingIndex:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_cache"] = {}
+        # lines travel as coordinate arrays: far faster to pickle than geometry objects
+        for name in ("lines_m", "lines_ll"):
+            coords, owner = shapely.get_coordinates(state[name], return_index=True)
+            state[name] = (coords, owner)
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name in ("lines_m", "lines_ll"):
+            coords, owner = state[name]
+            state[name] = np.asarray(shapely.linestrings(coords, indices=owner), dtype=object)
+        self.__dict__.update(state)
 
 
 _INDEXES: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[tuple[int, float], RoutingIndex]]
@@ -221,6 +231,17 @@ def routing_index(graph: nx.MultiDiGraph, *, time_unit: float | None = None) -> 
     index = build_index(graph, time_unit=time_unit or DEFAULT_TIME_UNIT)
     _INDEXES[graph] = ((*signature, index.weights.time_unit), index)
     return index
+
+
+def register_index(graph: nx.MultiDiGraph, index: RoutingIndex) -> None:
+    """Remember a prepared (e.g. unpickled) index as the one of ``graph``."""
+    if index.n_nodes != graph.number_of_nodes():
+        raise InputError(
+            f"routing index of {index.n_nodes} nodes does not fit a graph of "
+            f"{graph.number_of_nodes()} nodes",
+            {"field": "graph", "value": graph.number_of_nodes()},
+        )
+    _INDEXES[graph] = ((index.n_nodes, index.weights.time_unit), index)
 
 
 def coarser(index: RoutingIndex, graph: nx.MultiDiGraph, largest: float) -> RoutingIndex:

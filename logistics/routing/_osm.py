@@ -15,7 +15,6 @@ from pathlib import Path
 
 import networkx as nx
 import osmium
-import osmnx as ox
 
 from logistics.errors import InputError
 from logistics.routing.speeds import SpeedTable, normalise_class
@@ -99,6 +98,8 @@ def read_osm(path: Path, speeds: SpeedTable, osm_filter: OsmFilter) -> nx.MultiD
     InputError
         If the file cannot be read or holds no drivable way.
     """
+    import osmnx as ox
+
     tracker = osmium.IdTracker()
     ways = 0
     try:

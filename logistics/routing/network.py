@@ -19,17 +19,11 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-import osmnx as ox
 import shapely
 
 from logistics.errors import InputError
-from logistics.routing._osm import OsmFilter, is_osm_file, read_osm
-from logistics.routing._segments import (
-    SegmentColumns,
-    is_segment_file,
-    read_segments,
-    segments_to_graph,
-)
+from logistics.routing._osm import OsmFilter, is_osm_file
+from logistics.routing._segments import SegmentColumns, is_segment_file
 from logistics.routing.speeds import SpeedTable
 
 __all__ = [
@@ -44,9 +38,9 @@ __all__ = [
 ]
 
 FORMAT = "logistics-network"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 # Bump when the loading code changes what it produces, so stale cache entries are not reused.
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 DEFAULT_METRIC_CRS = "EPSG:2154"
 
 
@@ -161,8 +155,22 @@ def _file_digest(path: Path) -> str:
 
 
 def _cache_key(path: Path, options: str) -> str:
-    text = f"{CACHE_VERSION}|{ox.__version__}|{_file_digest(path)}|{options}"
+    from importlib.metadata import version
+
+    text = f"{CACHE_VERSION}|{version('osmnx')}|{_file_digest(path)}|{options}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _haversine_m(
+    lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray
+) -> np.ndarray:
+    """Great-circle distance in metres (the formula and radius OSMnx uses)."""
+    phi1, phi2 = np.radians(lat1), np.radians(lat2)
+    h = (
+        np.sin((phi2 - phi1) / 2) ** 2
+        + np.cos(phi1) * np.cos(phi2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6_371_009 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
 def _chord_m(graph: nx.MultiDiGraph) -> tuple[list[tuple[Any, Any, Any]], np.ndarray, np.ndarray]:
@@ -173,7 +181,7 @@ def _chord_m(graph: nx.MultiDiGraph) -> tuple[list[tuple[Any, Any, Any]], np.nda
     lat1 = np.array([ys[u] for u, _, _ in edges])
     lon2 = np.array([xs[v] for _, v, _ in edges])
     lat2 = np.array([ys[v] for _, v, _ in edges])
-    chord = ox.distance.great_circle(lat1, lon1, lat2, lon2)
+    chord = _haversine_m(lon1, lat1, lon2, lat2)
     length = np.array([graph.edges[e]["length"] for e in edges], dtype=float)
     return edges, length, np.asarray(chord, dtype=float)
 
@@ -182,6 +190,8 @@ def _finish(
     graph: nx.MultiDiGraph, speeds: SpeedTable, simplify: bool, metric_crs: str
 ) -> tuple[nx.MultiDiGraph, DropReport]:
     """Keep the largest SCC, simplify, apply the winding-road slowdown and set final speeds."""
+    import osmnx as ox
+
     nodes_before, edges_before = graph.number_of_nodes(), graph.number_of_edges()
     components = nx.number_strongly_connected_components(graph)
     graph = ox.truncate.largest_component(graph, strongly=True)
@@ -228,6 +238,8 @@ def _simplify(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     A node is kept wherever the class speed changes, so that each simplified edge has one speed
     and a position along it maps linearly to time.
     """
+    import osmnx as ox
+
     xs = nx.get_node_attributes(graph, "x")
     ys = nx.get_node_attributes(graph, "y")
     for u, v, data in graph.edges(data=True):
@@ -324,6 +336,10 @@ def load_network(
                 return read_network(cache_file)
             except InputError:
                 pass  # unreadable entry: rebuild and overwrite it
+    # OSMnx and GeoPandas are imported here only: reading a saved network does not need them
+    from logistics.routing._osm import read_osm
+    from logistics.routing._segments import read_segments, segments_to_graph
+
     if osm:
         graph = read_osm(path, speeds, osm_filter)
         _osm_speeds(graph, speeds)
@@ -363,12 +379,16 @@ def save_network(network: Network, path: str | os.PathLike[str]) -> Path:
     tmp = Path(tmp_name)
     try:
         if out.suffix.lower() == ".graphml":
+            import osmnx as ox
+
             graph = network.graph.copy()
             for name, value in vars(network.report).items():
                 graph.graph[f"report_{name}"] = value
             graph.graph["source"] = network.source
             ox.save_graphml(graph, tmp)
         else:
+            from logistics.routing._index import routing_index
+
             payload = {
                 "format": FORMAT,
                 "version": FORMAT_VERSION,
@@ -376,6 +396,8 @@ def save_network(network: Network, path: str | os.PathLike[str]) -> Path:
                 "report": network.report,
                 "source": network.source,
                 "speeds": network.speeds,
+                # the prepared routing structures, so that a read network routes at once
+                "index": routing_index(network.graph),
             }
             with tmp.open("wb") as handle:
                 pickle.dump(payload, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -409,6 +431,8 @@ def read_network(path: str | os.PathLike[str]) -> Network:
             f"graph file {str(file)!r} does not exist", {"field": "graph", "value": str(file)}
         )
     if file.suffix.lower() == ".graphml":
+        import osmnx as ox
+
         try:
             graph = ox.load_graphml(file)
         except Exception as exc:  # osmnx/networkx raise many kinds on malformed GraphML
@@ -453,6 +477,9 @@ def read_network(path: str | os.PathLike[str]) -> Network:
             f"version reads {FORMAT_VERSION}: rebuild it with `logistics network build`",
             {"field": "graph", "value": str(file)},
         )
+    from logistics.routing._index import register_index
+
+    register_index(payload["graph"], payload["index"])
     return Network(
         graph=payload["graph"],
         report=payload["report"],
