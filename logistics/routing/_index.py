@@ -9,7 +9,8 @@ snapping, and a *core* reduction that makes many-to-many searches cheap:
   from one core node) bounded by at most two core nodes;
 * for each region node, the cost to and from each boundary core node without passing another core
   node is computed once (one multi-source Dijkstra per boundary slot and direction);
-* *core arcs* join boundary core nodes through their regions.
+* *core arcs* join boundary core nodes through their regions;
+* the core graph is contracted into a hierarchy (:mod:`._ch`) for many-to-many queries.
 
 Any shortest path between two points either stays inside one region or leaves it through a
 boundary core node, runs between core nodes over core arcs and enters the target's region through
@@ -38,6 +39,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from logistics.errors import InputError
+from logistics.routing._ch import Hierarchy, build_hierarchy
 
 EXACT_LIMIT = float(2**53)
 DEFAULT_TIME_UNIT = 1e-3  # seconds per unit
@@ -123,6 +125,7 @@ class RoutingIndex:
     core_src: np.ndarray  # core arcs, in core positions
     core_dst: np.ndarray
     core_w: np.ndarray
+    hierarchy: Hierarchy
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -165,13 +168,6 @@ class RoutingIndex:
         """Return the edge index of each geometry of :meth:`tree`."""
         self.tree()
         return self._cache["pieces"]
-
-    def core_graph(self) -> ig.Graph:
-        """Return the core graph as an igraph ``Graph`` (weights in ``core_w``)."""
-        if "core_graph" not in self._cache:
-            edges = np.column_stack([self.core_src, self.core_dst]).tolist()
-            self._cache["core_graph"] = ig.Graph(n=self.n_core, edges=edges, directed=True)
-        return self._cache["core_graph"]
 
     def full_graph(self) -> ig.Graph:
         """Return the whole graph as an igraph ``Graph`` whose edge ids are the edge indices."""
@@ -500,4 +496,10 @@ def build_index(graph: nx.MultiDiGraph, *, time_unit: float = DEFAULT_TIME_UNIT)
         core_src=arcs["s"].to_numpy(),
         core_dst=arcs["d"].to_numpy(),
         core_w=arcs["w"].to_numpy(dtype=float),
+        hierarchy=build_hierarchy(
+            len(core_nodes),
+            arcs["s"].to_numpy(),
+            arcs["d"].to_numpy(),
+            arcs["w"].to_numpy(dtype=float),
+        ),
     )

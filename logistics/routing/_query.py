@@ -4,23 +4,21 @@ A point on edge ``a -> b`` at fraction ``f`` becomes a virtual node.  It leaves 
 ``b`` (and through ``a`` when the road is two-way) and is reached from ``a`` (and ``b``).  Through
 the region costs of the index, those end nodes become *anchors*: arcs between the point and the
 boundary core nodes of its region.  Points sharing a region also get direct arcs, found by a small
-Dijkstra inside the region.  One igraph search over the core graph plus the point nodes then gives
-every pair.
+Dijkstra inside the region.  A many-to-many query over the contraction hierarchy of the core graph
+(:mod:`._ch`) then gives every pair that goes through the core.
 """
 
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import igraph as ig
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
+from logistics.routing._ch import hierarchy_matrix
 from logistics.routing._index import RoutingIndex, csr_min
-
-BLOCK = 256  # sources per SciPy call
 
 
 @dataclass(frozen=True)
@@ -251,11 +249,11 @@ def _direct(index: RoutingIndex, edge: np.ndarray, frac: np.ndarray) -> Arcs:
 
 
 def default_workers(n_sources: int) -> int:
-    """Return the number of threads worth using for ``n_sources`` searches.
+    """Return the number of threads worth using for ``n_sources`` points.
 
-    SciPy's Dijkstra releases the GIL, so threads share the searches without copying the graph.
+    NumPy releases the GIL, so threads share the work without copying the graph.
     """
-    if n_sources < 64:
+    if n_sources < 256:
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, min(2, cores or 1))
@@ -270,26 +268,19 @@ def point_matrix(
         return np.zeros((0, 0))
     leave, enter = _anchors(index, edge, frac)
     direct = _direct(index, edge, frac)
-    offset = index.n_core
-    src = np.concatenate([index.core_src, leave.src + offset, enter.src, direct.src + offset])
-    dst = np.concatenate([index.core_dst, leave.dst, enter.dst + offset, direct.dst + offset])
-    w = np.concatenate([index.core_w, leave.w, enter.w, direct.w])
-    graph = csr_min(offset + n, src, dst, w)
-    points = np.arange(offset, offset + n)
-
-    def rows(sources: np.ndarray) -> np.ndarray:
-        return dijkstra(graph, directed=True, indices=sources)[:, offset:]
-
-    # blocks bound the memory of SciPy's dense (sources x nodes) answer
-    blocks = [b for b in np.array_split(points, max(1, -(-n // BLOCK))) if len(b)]
-    if workers <= 1 or (len(blocks) == 1 and n < 64):
-        parts = [rows(b) for b in blocks]
+    if index.n_core:
+        result = hierarchy_matrix(
+            index.hierarchy,
+            (leave.src, leave.dst, leave.w),
+            (enter.src, enter.dst, enter.w),
+            n,
+            workers,
+        )
     else:
-        if len(blocks) < workers:
-            blocks = [b for b in np.array_split(points, workers) if len(b)]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            parts = list(pool.map(rows, blocks))
-    return np.vstack(parts)
+        result = np.full((n, n), np.inf)
+    np.minimum.at(result, (direct.src, direct.dst), direct.w)
+    np.fill_diagonal(result, 0.0)
+    return result
 
 
 def full_graph_with_points(

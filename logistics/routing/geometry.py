@@ -73,12 +73,7 @@ def route_geometry(
         stops = snap_points(road, pairs[:, 0], pairs[:, 1], max_distance_m=max_distance_m)
     if len(stops) == 0:
         raise InputError("route_geometry needs at least one stop", {"field": "stops", "value": 0})
-    if stops.far:
-        raise InputError(
-            f"stop(s) farther than {stops.max_distance_m:,.0f} m from any road: "
-            f"{list(stops.far)[:10]}",
-            {"field": "stops", "value": [[str(p), d] for p, d in stops.far]},
-        )
+    stops.require_near("stops")
     index = routing_index(road)
     edge = stops.edge_positions(index)
     augmented, weights, arcs = full_graph_with_points(index, edge, np.asarray(stops.fraction))

@@ -146,9 +146,10 @@ def travel_matrix(
 
     Times are those of the fastest route between the snapped positions (the part of the first
     and last edges actually driven is counted; the off-road leg from a point to its snapped
-    position is not); metres are the length of that same route.  Searches run in compiled code
-    (SciPy's Dijkstra over a contracted core graph, see ``docs/network.md``).  Times are summed
-    in steps of 1 ms per edge and lengths in steps of 10 cm.
+    position is not); metres are the length of that same route.  Searches run over a contracted
+    core graph and its contraction hierarchy, vectorised with NumPy/SciPy (see
+    ``docs/network.md``).  Times are summed in steps of 1 ms per edge and lengths in steps of
+    10 cm.
 
     Parameters
     ----------
@@ -160,8 +161,8 @@ def travel_matrix(
     max_distance_m
         Snapping threshold used when ``points`` is a table.
     workers
-        Threads sharing the searches (SciPy's Dijkstra releases the GIL); default 2 when the
-        machine has two cores or more and there are 64 points or more, else 1.
+        Threads sharing the work (NumPy releases the GIL); default 2 when the machine has two
+        cores or more and there are 256 points or more, else 1.
 
     Returns
     -------
@@ -194,13 +195,7 @@ def travel_matrix(
             f"points must be a SnapResult or a DataFrame, got {type(points).__name__}",
             {"field": "points", "value": type(points).__name__},
         )
-    if points.far:
-        shown = ", ".join(f"{pid!r} ({dist:,.0f} m)" for pid, dist in points.far[:10])
-        raise InputError(
-            f"{len(points.far)} point(s) lie farther than {points.max_distance_m:,.0f} m from "
-            f"any drivable road: {shown}; drop them (SnapResult.drop_far) or raise the threshold",
-            {"field": "points", "value": [[str(p), d] for p, d in points.far]},
-        )
+    points.require_near("points")
     if workers is not None and workers < 1:
         raise InputError(
             f"workers = {workers!r}; expected 1 or more", {"field": "workers", "value": workers}

@@ -38,9 +38,9 @@ __all__ = [
 ]
 
 FORMAT = "logistics-network"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # Bump when the loading code changes what it produces, so stale cache entries are not reused.
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 DEFAULT_METRIC_CRS = "EPSG:2154"
 
 

@@ -75,12 +75,7 @@ def reachable_edges(
     index = routing_index(road)
     n = index.n_nodes
     if isinstance(sources, SnapResult):
-        if sources.far:
-            raise InputError(
-                f"source(s) farther than {sources.max_distance_m:,.0f} m from any road: "
-                f"{list(sources.far)[:10]}",
-                {"field": "sources", "value": [[str(p), d] for p, d in sources.far]},
-            )
+        sources.require_near("sources")
         edge = sources.edge_positions(index)
         arcs = split_arcs(index, edge, np.asarray(sources.fraction), n + np.arange(len(edge)))
         start = n + np.arange(len(edge))

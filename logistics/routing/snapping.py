@@ -30,6 +30,9 @@ def _readonly(values: object, dtype: object = float) -> np.ndarray:
     return array
 
 
+_ARRAYS = ("lon", "lat", "u", "v", "key", "fraction", "snapped_lon", "snapped_lat", "distance_m")
+
+
 @dataclass(frozen=True, eq=False)
 class SnapResult:
     """Points placed on the road graph.
@@ -73,17 +76,7 @@ class SnapResult:
 
     def __post_init__(self) -> None:
         n = len(self.ids)
-        for name in (
-            "lon",
-            "lat",
-            "u",
-            "v",
-            "key",
-            "fraction",
-            "snapped_lon",
-            "snapped_lat",
-            "distance_m",
-        ):
+        for name in _ARRAYS:
             if len(getattr(self, name)) != n:
                 raise InputError(
                     f"SnapResult.{name} has {len(getattr(self, name))} values for {n} ids",
@@ -112,21 +105,28 @@ class SnapResult:
             ids=tuple(self.ids[i] for i in pos),
             **{
                 name: _readonly(getattr(self, name)[pos], getattr(self, name).dtype)
-                for name in (
-                    "lon",
-                    "lat",
-                    "u",
-                    "v",
-                    "key",
-                    "fraction",
-                    "snapped_lon",
-                    "snapped_lat",
-                    "distance_m",
-                )
+                for name in _ARRAYS
             },
             max_distance_m=self.max_distance_m,
             method=self.method,
         )
+
+    def require_near(self, field_name: str = "points") -> None:
+        """Raise unless every point lies within ``max_distance_m`` of a road.
+
+        Raises
+        ------
+        InputError
+            Listing the far points' ids and distances.
+        """
+        if self.far:
+            shown = ", ".join(f"{pid!r} ({dist:,.0f} m)" for pid, dist in self.far[:10])
+            raise InputError(
+                f"{len(self.far)} point(s) lie farther than {self.max_distance_m:,.0f} m from "
+                f"any drivable road: {shown}; drop them (SnapResult.drop_far) or raise the "
+                "threshold",
+                {"field": field_name, "value": [[str(p), d] for p, d in self.far]},
+            )
 
     def drop_far(self) -> SnapResult:
         """Return the points within ``max_distance_m`` of the road only."""

@@ -56,7 +56,7 @@ def test_route_errors(network_tiny: Network) -> None:
     with pytest.raises(InputError, match="at least one stop"):
         route_geometry(network_tiny, [])
     far = TO_LL.transform(900500, 6420000)
-    with pytest.raises(InputError, match="farther than 2,000 m"):
+    with pytest.raises(InputError, match=r"1 point\(s\) lie farther than 2,000 m"):
         route_geometry(network_tiny, [far])
     graph = nx.MultiDiGraph(crs="epsg:4326")
     graph.add_node(0, x=6.0, y=44.8)

@@ -43,6 +43,10 @@ def write_points(path: Path, rows: list[tuple[str, float, float]]) -> Path:
     return path
 
 
+def matrix_args(graph: Path, points: Path, out: Path) -> list[str]:
+    return ["network", "matrix", "--graph", str(graph), "--points", str(points), "--out", str(out)]
+
+
 ANDORRA_POINTS = [
     ("la-vella", 1.5218, 42.5063),
     ("encamp", 1.5800, 42.5350),
@@ -73,16 +77,7 @@ def test_build_uses_the_cache_folder(
 def test_matrix_from_a_built_graph(andorra_graph: Path, tmp_path: Path) -> None:
     points = write_points(tmp_path / "points.csv", ANDORRA_POINTS)
     out = tmp_path / "matrix.csv"
-    args = [
-        "network",
-        "matrix",
-        "--graph",
-        str(andorra_graph),
-        "--points",
-        str(points),
-        "--out",
-        str(out),
-    ]
+    args = matrix_args(andorra_graph, points, out)
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "9 pairs" in result.output and "road graph" in result.output
@@ -135,16 +130,7 @@ def test_bad_points_files_exit_2_and_write_nothing(
 def test_far_points_and_bad_options_exit_2(andorra_graph: Path, tmp_path: Path) -> None:
     points = write_points(tmp_path / "points.csv", [*ANDORRA_POINTS, ("paris", 2.35, 48.85)])
     out = tmp_path / "matrix.csv"
-    args = [
-        "network",
-        "matrix",
-        "--graph",
-        str(andorra_graph),
-        "--points",
-        str(points),
-        "--out",
-        str(out),
-    ]
+    args = matrix_args(andorra_graph, points, out)
     result = runner.invoke(app, args)
     assert result.exit_code == 2 and "'paris'" in result.output and not out.exists()
     result = runner.invoke(app, [*args, "--straight-line"])
