@@ -152,7 +152,7 @@ def test_matrix_matches_a_plain_search_on_the_whole_graph(network_ecrins: Networ
     assert (np.abs(single.seconds - single.seconds.T) > 1).mean() > 0.5  # mountain one-ways
 
 
-def random_case(seed: int) -> tuple[nx.MultiDiGraph, SnapResult, dict[int, int]]:
+def random_case(seed: int) -> tuple[nx.MultiDiGraph, SnapResult]:
     """A random road graph (straight edges, some one-way) and points placed on its edges."""
     rng = np.random.default_rng(seed)
     n = int(rng.integers(3, 20))
@@ -197,7 +197,7 @@ def random_case(seed: int) -> tuple[nx.MultiDiGraph, SnapResult, dict[int, int]]
         max_distance_m=2000.0,
         method="edge",
     )
-    return graph, snap, {}
+    return graph, snap
 
 
 def brute_force(graph: nx.MultiDiGraph, snap: SnapResult) -> np.ndarray:
@@ -238,7 +238,7 @@ def brute_force(graph: nx.MultiDiGraph, snap: SnapResult) -> np.ndarray:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(min_value=0, max_value=2**32 - 1))
 def test_matrix_equals_brute_force_on_random_graphs(seed: int) -> None:
-    graph, snap, _ = random_case(seed)
+    graph, snap = random_case(seed)
     expected = brute_force(graph, snap)
     m = travel_matrix(graph, snap, workers=1)
     assert np.array_equal(np.isinf(m.seconds), np.isinf(expected))
@@ -325,3 +325,29 @@ def test_travel_matrix_validates_itself() -> None:
         m.position("z")
     with pytest.raises(ValueError, match="read-only"):
         m.seconds[0, 0] = 5.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32 - 1))
+def test_contraction_hierarchy_gives_exact_distances(seed: int) -> None:
+    from logistics.routing._ch import build_hierarchy, hierarchy_matrix
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 60))
+    m = int(rng.integers(n, 4 * n))
+    src, dst = rng.integers(0, n, m), rng.integers(0, n, m)
+    w = rng.integers(0, 1000, m).astype(float)  # integer weights; zeros, loops, parallels
+    hierarchy = build_hierarchy(n, src, dst, w)
+    nodes = np.arange(n)
+    got = hierarchy_matrix(hierarchy, (nodes, nodes, np.zeros(n)), (nodes, nodes, np.zeros(n)), n)
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(n))
+    for a, b, c in zip(src.tolist(), dst.tolist(), w.tolist(), strict=True):
+        if a != b and c < graph.get_edge_data(a, b, {"w": np.inf})["w"]:
+            graph.add_edge(a, b, w=c)
+    expected = np.full((n, n), np.inf)
+    for a, lengths in nx.all_pairs_dijkstra_path_length(graph, weight="w"):
+        for b, d in lengths.items():
+            expected[a, b] = d
+    off = ~np.eye(n, dtype=bool)
+    assert np.array_equal(got[off], expected[off])
