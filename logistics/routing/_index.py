@@ -190,7 +190,7 @@ class RoutingIndex:
         # lines travel as coordinate arrays: far faster to pickle than geometry objects
         for name in ("lines_m", "lines_ll"):
             coords, owner = shapely.get_coordinates(state[name], return_index=True)
-            state[name] = (coords, owner)
+            state[name] = (coords, owner.astype(np.int32))
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

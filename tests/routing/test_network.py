@@ -218,6 +218,11 @@ def test_segment_layer_errors_name_the_column_and_values(tmp_path: Path) -> None
         load_network(odd, columns=SegmentColumns(sense="SENSE"))
 
 
+def test_load_refuses_parameters_of_the_wrong_kind() -> None:
+    with pytest.raises(InputError, match="speeds must be a SpeedTable, got dict"):
+        load_network(TINY_ROADS, speeds={"default_kph": 30})  # type: ignore[arg-type]
+
+
 def test_segment_columns_refuse_a_value_in_two_groups() -> None:
     with pytest.raises(InputError, match="'double' is listed both in two_way and in forward"):
         SegmentColumns(forward=("double",))
