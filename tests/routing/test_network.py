@@ -43,6 +43,17 @@ def test_andorra_fixtures_are_the_verified_files() -> None:
     assert sha256(ANDORRA_PBF) == "70998b72b5eed4b6a8565837b3d72c3b592c4dc4f1a7d5e964367d20508f188b"
 
 
+@pytest.mark.slow
+def test_andorra_xml_reads_as_source_md_says() -> None:
+    """The exact lines of SOURCE.md (all highway ways, not only drivable ones) on the fixture."""
+    import osmnx as ox
+
+    graph = ox.graph_from_xml(ANDORRA_XML)
+    assert (graph.number_of_nodes(), graph.number_of_edges()) == (2_515, 6_684)
+    strong = ox.truncate.largest_component(graph, strongly=True)
+    assert (strong.number_of_nodes(), strong.number_of_edges()) == (2_506, 6_674)
+
+
 def test_andorra_pbf_counts(network_andorra: Network) -> None:
     report = network_andorra.report
     # 15,936 drivable nodes: the node count pyrosm's "driving" network gives for this file
