@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import typer
 
+from logistics._cli.network import app as _network_app
+
 app = typer.Typer(
     name="logistics",
     help="Delivery rounds, click-and-collect slots and zones for rural shop platforms.",
@@ -14,9 +16,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-from logistics._cli.network import app as _network_app  # noqa: E402
 
 app.add_typer(_network_app)
 
