@@ -11,6 +11,7 @@ from logistics._cli import data as _data
 from logistics._cli import db as _db
 from logistics._cli import keys as _keys
 from logistics._cli import serve as _serve
+from logistics._cli.network import app as _network_app
 
 app = typer.Typer(
     name="logistics",
@@ -19,6 +20,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+app.add_typer(_network_app)
 
 
 @app.callback()
