@@ -275,9 +275,7 @@ def upsert_sites(
                 constraint="uq_collection_points_territory_id_platform_id_external_id", set_=set_
             )
         # xmax = 0 only on a row this statement inserted (PostgreSQL's upsert idiom)
-        returning: Any = upsert.returning(
-            model.id, sa.literal_column("xmax = 0").label("created")
-        )
+        returning: Any = upsert.returning(model.id, sa.literal_column("xmax = 0").label("created"))
         row_id, created = session.execute(returning).one()
         result.append((row_id, bool(created)))
     return result
