@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from logistics import __version__
 from logistics.api.errors import install_error_handlers
-from logistics.api.routes import collection_points, health, merchants, territories
+from logistics.api.routes import collection_points, health, merchants, territories, webhooks
 from logistics.config import Settings
 from logistics.store.db import make_engine, make_sessionmaker
 
@@ -64,4 +64,5 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(territories.router)
     app.include_router(merchants.router)
     app.include_router(collection_points.router)
+    app.include_router(webhooks.router)
     return app

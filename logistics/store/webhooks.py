@@ -224,11 +224,13 @@ def emit_event(
     event_id = session.execute(stmt).scalar_one_or_none()
     if event_id is None:
         return None
-    subscribers = sa.select(sa.literal(event_id, sa.Uuid), Webhook.id, Webhook.territory_id).where(
-        Webhook.platform_id == platform_id, Webhook.event_types.contains([event_type])
-    )
+    subscribers = sa.select(
+        sa.func.gen_random_uuid(), sa.literal(event_id, sa.Uuid), Webhook.id, Webhook.territory_id
+    ).where(Webhook.platform_id == platform_id, Webhook.event_types.contains([event_type]))
     session.execute(
-        insert(WebhookDelivery).from_select(["event_id", "webhook_id", "territory_id"], subscribers)
+        insert(WebhookDelivery).from_select(
+            ["id", "event_id", "webhook_id", "territory_id"], subscribers
+        )
     )
     return event_id
 

@@ -42,11 +42,14 @@ def test_params_check_themselves():
 def test_every_task_retries_with_exponential_back_off():
     waits = []
     for attempts in range(5):  # retries made so far
-        job = Job(id=1, queue="default", lock=None, queueing_lock=None, task_name="t",
-                  attempts=attempts)
+        job = Job(
+            id=1, queue="default", lock=None, queueing_lock=None, task_name="t", attempts=attempts
+        )
         before = dt.datetime.now(dt.UTC)
         decision = TASK_RETRY.get_retry_decision(exception=RuntimeError(), job=job)
-        waits.append(None if decision is None else round((decision.retry_at - before).total_seconds()))
+        waits.append(
+            None if decision is None else round((decision.retry_at - before).total_seconds())
+        )
     assert waits == [5, 25, 125, 625, None]  # then it gives up
     declared = tasks()
     assert {"dispatch_webhooks", "notify_expired_holds", "retry_stalled_jobs", "prune_jobs"} <= set(

@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
-from logistics.api.schemas.sites import BulkResult, ExternalId, Page, SiteBase, SiteOut
+from logistics.api.schemas.paging import BulkResult, Page
+from logistics.api.schemas.sites import ExternalId, SiteBase, SiteOut
 from logistics.store.models import CollectionPointKind
 
 COLLECTION_POINT_EXAMPLE: dict[str, Any] = {

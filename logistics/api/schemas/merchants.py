@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from logistics.api.schemas.sites import BulkResult, ExternalId, Page, SiteBase, SiteOut
+from logistics.api.schemas.paging import BulkResult, Page
+from logistics.api.schemas.sites import ExternalId, SiteBase, SiteOut
 
 _SETTINGS = {
     "slot_minutes": 30,

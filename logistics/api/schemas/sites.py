@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -214,23 +214,3 @@ def site_columns(body: SiteBase, external_id: str) -> dict[str, Any]:
         "lon": body.location.lon,
         "lat": body.location.lat,
     }
-
-
-ItemT = TypeVar("ItemT", bound=SiteOut)
-
-
-class Page(BaseModel, Generic[ItemT]):
-    """One page of a list (subclassed per resource, with its example)."""
-
-    items: list[ItemT]
-    total: int = Field(description="Items matching the filters, on every page.")
-    limit: int = Field(description="Most items per page.")
-    offset: int = Field(description="Items skipped before this page.")
-
-
-class BulkResult(BaseModel, Generic[ItemT]):
-    """What a bulk upsert wrote, in the order sent (subclassed per resource)."""
-
-    items: list[ItemT]
-    created: int = Field(description="How many were new.")
-    replaced: int = Field(description="How many existed and were replaced.")
