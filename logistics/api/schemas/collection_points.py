@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field
 
 from logistics.api.schemas.paging import BulkResult, Page
 from logistics.api.schemas.sites import ExternalId, SiteBase, SiteOut
-from logistics.store.models import CollectionPointKind
 
 COLLECTION_POINT_EXAMPLE: dict[str, Any] = {
     "name": "Mairie de Saint-Bonnet",
@@ -43,14 +42,19 @@ COLLECTION_POINT_OUT_EXAMPLE: dict[str, Any] = {
 }
 
 
+Kind = Annotated[
+    Literal["mairie", "market_hall", "relay_shop", "other"],
+    Field(description="What kind of place it is.", examples=["mairie"]),
+]
+"""The values of :class:`~logistics.store.models.CollectionPointKind` (a test checks)."""
+
+
 class CollectionPointIn(SiteBase):
     """A collection point as sent (`PUT /v1/collection-points/{external_id}`)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [COLLECTION_POINT_EXAMPLE]})
 
-    kind: CollectionPointKind = Field(
-        CollectionPointKind.OTHER, description="What kind of place it is."
-    )
+    kind: Kind = "other"
     capacity: int = Field(50, ge=0, le=100_000, description="Parcels the place can store at once.")
 
 
@@ -75,7 +79,7 @@ class CollectionPointOut(SiteOut):
         description="The platform that owns it; null for a point shared by the territory."
     )
     shared: bool = Field(description="True when every platform of the territory may use it.")
-    kind: CollectionPointKind
+    kind: Kind
     capacity: int
 
 

@@ -10,7 +10,6 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints
 
 from logistics.api.schemas.paging import Page
 from logistics.api.schemas.sites import Text
-from logistics.store.models import DeliveryStatus
 
 EventType = Literal["order.planned", "order.eta_changed", "hold.expired"]
 """The event types (the same as :data:`logistics.store.webhooks.EVENT_TYPES`; a test checks)."""
@@ -148,8 +147,9 @@ class DeliveryOut(BaseModel):
     id: uuid.UUID = Field(description="Sent as `X-Logistics-Delivery` (the same on retries).")
     event_id: uuid.UUID = Field(description="The event's `id` in the body.")
     event_type: str
-    status: DeliveryStatus = Field(
-        description="pending (will be tried, again), delivered, or failed (given up)."
+    status: Literal["pending", "delivered", "failed"] = Field(
+        description="pending (will be tried, again), delivered, or failed (given up).",
+        examples=["delivered"],
     )
     attempts: int
     next_attempt_at: dt.datetime | None = Field(description="When it is tried next, if pending.")
