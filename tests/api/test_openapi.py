@@ -50,8 +50,11 @@ def test_every_operation_is_described_with_examples():
             body = op.get("requestBody")
             if body:
                 media = body["content"]["application/json"]
-                if not ("example" in media or "examples" in media
-                        or _has_example(media["schema"], components)):
+                if not (
+                    "example" in media
+                    or "examples" in media
+                    or _has_example(media["schema"], components)
+                ):
                     problems.append(f"{where}: request body has no example")
             for code, response in op.get("responses", {}).items():
                 for media in response.get("content", {}).values():

@@ -43,7 +43,7 @@ router = APIRouter(prefix="/v1/collection-points", tags=["collection points"])
 
 WriterPrincipal = Annotated[Principal, require_roles(Role.PLATFORM, Role.COORDINATOR)]
 _READ_ERRORS = error_responses(401, 404, 409, 422)
-_WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
+_WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 WriteTerritory = Annotated[
     str | None,
     Query(

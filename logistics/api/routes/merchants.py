@@ -34,7 +34,7 @@ from logistics.store.sites import MAX_BATCH, delete_site, find_sites, list_sites
 router = APIRouter(prefix="/v1/merchants", tags=["merchants"])
 
 _READ_ERRORS = error_responses(401, 404, 409, 422)
-_WRITE_ERRORS = error_responses(401, 403, 404, 409, 422)
+_WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 
 
 def _out(row: dict[str, object]) -> MerchantOut:

@@ -27,9 +27,9 @@ from logistics.store.webhooks import (
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
+WEBHOOK_EXAMPLE_ID = "8d2e4c1a-7b3f-4e5d-9a0c-1f2b3c4d5e6f"
 WebhookId = Annotated[
-    uuid.UUID,
-    Path(description="The webhook's id.", examples=["8d2e4c1a-7b3f-4e5d-9a0c-1f2b3c4d5e6f"]),
+    uuid.UUID, Path(description="The webhook's id.", examples=[WEBHOOK_EXAMPLE_ID])
 ]
 _ERRORS = error_responses(401, 403, 404, 422)
 _HINT_LENGTH = 10
@@ -51,7 +51,7 @@ def _out(row: Webhook) -> WebhookOut:
     response_model=WebhookCreated,
     status_code=status.HTTP_201_CREATED,
     summary="Register a webhook",
-    responses=error_responses(401, 403, 409, 422),
+    responses=error_responses(400, 401, 403, 409, 422),
 )
 def post_webhook(
     webhook: Annotated[WebhookIn, Body()],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StrictInt
 
 from logistics.api.schemas.paging import BulkResult, Page
 from logistics.api.schemas.sites import ExternalId, SiteBase, SiteOut
@@ -55,7 +55,9 @@ class CollectionPointIn(SiteBase):
     model_config = ConfigDict(json_schema_extra={"examples": [COLLECTION_POINT_EXAMPLE]})
 
     kind: Kind = "other"
-    capacity: int = Field(50, ge=0, le=100_000, description="Parcels the place can store at once.")
+    capacity: StrictInt = Field(
+        50, ge=0, le=100_000, description="Parcels the place can store at once."
+    )
 
 
 class CollectionPointItem(CollectionPointIn):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StrictBool, StringConstraints
 
 from logistics.api.schemas.paging import BulkResult, Page
 from logistics.api.schemas.sites import ExternalId, SiteBase, SiteOut
@@ -55,7 +55,7 @@ class MerchantIn(SiteBase):
         "`_;-`.",
         examples=["bakery"],
     )
-    accepts_pickup: bool = Field(
+    accepts_pickup: StrictBool = Field(
         True, description="Whether customers may collect orders at the shop (pickup slots)."
     )
 

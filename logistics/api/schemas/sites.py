@@ -11,6 +11,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
+    StrictInt,
     StringConstraints,
     field_validator,
 )
@@ -62,8 +64,12 @@ class Location(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"lon": 6.0825, "lat": 44.6841}]})
 
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="Longitude, degrees.")
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="Latitude, degrees.")
+    lon: Annotated[float, Strict()] = Field(
+        ge=-180, le=180, allow_inf_nan=False, description="Longitude, degrees."
+    )
+    lat: Annotated[float, Strict()] = Field(
+        ge=-90, le=90, allow_inf_nan=False, description="Latitude, degrees."
+    )
 
 
 def _check_opening_hours(value: str) -> str:
@@ -109,12 +115,12 @@ class SlotSettings(BaseModel):
         }
     )
 
-    slot_minutes: int = Field(30, ge=1, le=1440, description="Length of a pickup slot.")
-    slot_capacity: int = Field(
+    slot_minutes: StrictInt = Field(30, ge=1, le=1440, description="Length of a pickup slot.")
+    slot_capacity: StrictInt = Field(
         2, ge=1, le=10_000, description="Most customers present at once in a slot."
     )
-    buffer_minutes: int = Field(0, ge=0, le=1440, description="Gap between two slots.")
-    notice_minutes: int = Field(
+    buffer_minutes: StrictInt = Field(0, ge=0, le=1440, description="Gap between two slots.")
+    notice_minutes: StrictInt = Field(
         120, ge=0, le=366 * 1440, description="A slot may be booked until this long before it."
     )
     same_day_cutoff: dt.time | None = Field(
@@ -122,13 +128,13 @@ class SlotSettings(BaseModel):
         description="Local time after which no slot of the same day may be booked (none: no "
         "cut-off).",
     )
-    horizon_days: int = Field(
+    horizon_days: StrictInt = Field(
         14, ge=0, le=366, description="How many days ahead slots may be booked (0: same day)."
     )
-    handling_minutes: int = Field(
+    handling_minutes: StrictInt = Field(
         10, ge=0, le=1440, description="Preparation before goods can be handed over."
     )
-    service_minutes: int = Field(
+    service_minutes: StrictInt = Field(
         5, ge=0, le=1440, description="Time a delivery vehicle spends at the stop."
     )
 
