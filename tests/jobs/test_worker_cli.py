@@ -84,10 +84,9 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.mark.parametrize("worker", [True, False])
-def test_serve_runs_an_in_process_worker_unless_told_not_to(queue_db, clean_db, worker):
+def test_serve_runs_an_in_process_worker(queue_db, clean_db):
     port = _free_port()
-    args = [*LOGISTICS, "serve", "--port", str(port)] + ([] if worker else ["--no-worker"])
+    args = [*LOGISTICS, "serve", "--port", str(port)]
     process = subprocess.Popen(
         args, env=_env(queue_db), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -102,11 +101,30 @@ def test_serve_runs_an_in_process_worker_unless_told_not_to(queue_db, clean_db, 
             assert time.monotonic() < deadline, "the server did not answer"
             time.sleep(0.2)
         for _ in range(50):  # the worker registers right after start-up
-            if _workers(clean_db) == int(worker):
+            if _workers(clean_db) == 1:
                 break
             time.sleep(0.1)
-        assert _workers(clean_db) == int(worker)
+        assert _workers(clean_db) == 1
     finally:
         code, _, err = _stop(process)
     assert code == 0, err
     assert _workers(clean_db) == 0
+
+
+def test_serve_without_worker(queue_db, monkeypatch):
+    from typer.testing import CliRunner
+
+    from logistics._cli import serve
+    from logistics.cli import app
+
+    calls = []
+    monkeypatch.setattr(serve, "_serve", lambda cfg, host, port, *, worker: calls.append(worker))
+    monkeypatch.setenv("LOGISTICS_DATABASE_URL", queue_db)
+    assert CliRunner().invoke(app, ["serve", "--no-worker"]).exit_code == 0
+    assert CliRunner().invoke(app, ["serve"]).exit_code == 0
+    assert calls == [False, True]
+    # no usable database: serve anyway (/health says 503), without a worker
+    monkeypatch.setenv("LOGISTICS_DATABASE_URL", "postgresql+psycopg://x:y@127.0.0.1:1/none")
+    result = CliRunner().invoke(app, ["serve"])
+    assert result.exit_code == 0
+    assert calls == [False, True, False]
