@@ -40,6 +40,7 @@ from logistics.store.models import (
 )
 
 __all__ = [
+    "DEFAULT_ETA_MARGIN",
     "EVENT_TYPES",
     "SECRET_PREFIX",
     "DueDelivery",
@@ -58,6 +59,8 @@ __all__ = [
 EVENT_TYPES: tuple[str, ...] = ("order.planned", "order.eta_changed", "hold.expired")
 """Event types a platform may subscribe to (add new ones here, and document them)."""
 SECRET_PREFIX = "whsec_"
+DEFAULT_ETA_MARGIN = dt.timedelta(minutes=15)
+"""ETA moves up to this much are not worth an ``order.eta_changed`` event (see :func:`eta_moved`)."""
 
 
 def _check_event_type(event_type: str, field: str = "event_type") -> str:

@@ -1,6 +1,7 @@
 import asyncio
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -197,3 +198,24 @@ def test_the_in_process_worker_delivers(queue_db, db_session, platform, hook):
     assert _delivery(db_session).status == "delivered"
     with db_session.bind.connect() as conn:  # the worker stopped cleanly: unregistered
         assert conn.execute(sa.text("SELECT count(*) FROM procrastinate_workers")).scalar() == 0
+
+
+def test_the_documented_verification_snippet_accepts_a_real_delivery(
+    db_session, factory, platform, hook
+):
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    section = docs[docs.index("### Verifying a delivery") :]
+    snippet = section[section.index("```python") + len("```python") : section.index("```\n\n")]
+    namespace: dict = {}
+    exec(snippet, namespace)  # the code platforms are told to copy
+    documented = namespace["verify_signature"]
+    with WebhookReceiver() as receiver:
+        _, secret = hook(receiver.url)
+        _emit(db_session, platform, {"order_id": "o1"})
+        dispatch_due(factory)
+        [request] = receiver.wait_for(1)
+    ts, sig = request.headers["X-Logistics-Timestamp"], request.headers["X-Logistics-Signature"]
+    assert documented(secret, ts, request.body, sig)
+    assert not documented(secret, ts, request.body + b" ", sig)
+    assert not documented("whsec_other", ts, request.body, sig)
+    assert not documented(secret, str(int(ts) - 600), request.body, sig)
