@@ -60,7 +60,7 @@ EVENT_TYPES: tuple[str, ...] = ("order.planned", "order.eta_changed", "hold.expi
 """Event types a platform may subscribe to (add new ones here, and document them)."""
 SECRET_PREFIX = "whsec_"
 DEFAULT_ETA_MARGIN = dt.timedelta(minutes=15)
-"""ETA moves up to this much are not worth an ``order.eta_changed`` event (see :func:`eta_moved`)."""
+"""ETA moves up to this much do not call for ``order.eta_changed`` (see :func:`eta_moved`)."""
 
 
 def _check_event_type(event_type: str, field: str = "event_type") -> str:

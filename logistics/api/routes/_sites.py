@@ -12,7 +12,7 @@ from logistics.api.auth import Principal
 from logistics.api.schemas.sites import EXTERNAL_ID_DESCRIPTION, EXTERNAL_ID_PATTERN
 from logistics.errors import ConflictError, NotFoundError
 from logistics.store.models import Role
-from logistics.store.sites import SiteModel, Visibility, find_sites
+from logistics.store.sites import SiteModel, Visibility, find_sites, upsert_sites
 
 ExternalIdPath = Annotated[
     str,
@@ -99,3 +99,18 @@ def find_one(
             {"field": "external_id", "value": external_id, "owners": owners},
         )
     return rows[0]
+
+
+def write_sites(
+    session: Session,
+    model: SiteModel,
+    principal: Principal,
+    territory_id: str,
+    platform_id: uuid.UUID | None,
+    rows: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], int]:
+    """Upsert sites (all or nothing) and return them as stored, in order, and how many are new."""
+    written = upsert_sites(session, model, territory_id, platform_id, rows)
+    ids = [site_id for site_id, _ in written]
+    stored = {r["id"]: r for r in find_sites(session, model, visibility(principal), site_ids=ids)}
+    return [stored[i] for i in ids], sum(1 for _, created in written if created)

@@ -24,6 +24,7 @@ from logistics.api.routes._sites import (
     TerritoryFilter,
     find_one,
     visibility,
+    write_sites,
 )
 from logistics.api.schemas.collection_points import (
     COLLECTION_POINT_EXAMPLE,
@@ -36,7 +37,7 @@ from logistics.api.schemas.collection_points import (
 from logistics.api.schemas.sites import site_columns, site_fields
 from logistics.errors import InputError, PermissionDeniedError
 from logistics.store.models import CollectionPoint, Role
-from logistics.store.sites import MAX_BATCH, delete_site, find_sites, list_sites, upsert_sites
+from logistics.store.sites import MAX_BATCH, delete_site, list_sites
 from logistics.store.territory import get_territory
 
 router = APIRouter(prefix="/v1/collection-points", tags=["collection points"])
@@ -122,12 +123,11 @@ def put_collection_point(
     when replaced; 409 if the id is taken on the other side (shared or platform's own).
     """
     territory, platform = _owner(session, principal, territory_id)
-    [(site_id, created)] = upsert_sites(
-        session, CollectionPoint, territory, platform, [site_columns(point, external_id)]
+    [row], created = write_sites(
+        session, CollectionPoint, principal, territory, platform, [site_columns(point, external_id)]
     )
     if created:
         response.status_code = status.HTTP_201_CREATED
-    [row] = find_sites(session, CollectionPoint, visibility(principal), site_ids=[site_id])
     return _out(row)
 
 
@@ -156,21 +156,16 @@ def post_collection_points(
     none is written.
     """
     territory, platform = _owner(session, principal, territory_id)
-    written = upsert_sites(
+    rows, created = write_sites(
         session,
         CollectionPoint,
+        principal,
         territory,
         platform,
         [site_columns(p, p.external_id) for p in points],
     )
-    ids = [site_id for site_id, _ in written]
-    rows = {
-        r["id"]: r
-        for r in find_sites(session, CollectionPoint, visibility(principal), site_ids=ids)
-    }
-    created = sum(1 for _, was_created in written if was_created)
     return CollectionPointBulkResult(
-        items=[_out(rows[i]) for i in ids], created=created, replaced=len(written) - created
+        items=[_out(r) for r in rows], created=created, replaced=len(rows) - created
     )
 
 

@@ -18,6 +18,7 @@ from logistics.api.routes._sites import (
     TerritoryFilter,
     find_one,
     visibility,
+    write_sites,
 )
 from logistics.api.schemas.merchants import (
     MERCHANT_EXAMPLE,
@@ -29,7 +30,7 @@ from logistics.api.schemas.merchants import (
 )
 from logistics.api.schemas.sites import site_columns, site_fields
 from logistics.store.models import Merchant
-from logistics.store.sites import MAX_BATCH, delete_site, find_sites, list_sites, upsert_sites
+from logistics.store.sites import MAX_BATCH, delete_site, list_sites
 
 router = APIRouter(prefix="/v1/merchants", tags=["merchants"])
 
@@ -66,12 +67,16 @@ def put_merchant(
     platform_id = principal.require_platform()
     territory_id = principal.territory_id
     assert territory_id is not None  # a platform key is bound to its platform's territory
-    [(site_id, created)] = upsert_sites(
-        session, Merchant, territory_id, platform_id, [site_columns(merchant, external_id)]
+    [row], created = write_sites(
+        session,
+        Merchant,
+        principal,
+        territory_id,
+        platform_id,
+        [site_columns(merchant, external_id)],
     )
     if created:
         response.status_code = status.HTTP_201_CREATED
-    [row] = find_sites(session, Merchant, visibility(principal), site_ids=[site_id])
     return _out(row)
 
 
@@ -100,18 +105,16 @@ def post_merchants(
     platform_id = principal.require_platform()
     territory_id = principal.territory_id
     assert territory_id is not None
-    written = upsert_sites(
+    rows, created = write_sites(
         session,
         Merchant,
+        principal,
         territory_id,
         platform_id,
         [site_columns(m, m.external_id) for m in merchants],
     )
-    ids = [site_id for site_id, _ in written]
-    rows = {r["id"]: r for r in find_sites(session, Merchant, visibility(principal), site_ids=ids)}
-    created = sum(1 for _, was_created in written if was_created)
     return MerchantBulkResult(
-        items=[_out(rows[i]) for i in ids], created=created, replaced=len(written) - created
+        items=[_out(r) for r in rows], created=created, replaced=len(rows) - created
     )
 
 

@@ -8,18 +8,8 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, StrictBool, StringConstraints
 
 from logistics.api.schemas.paging import BulkResult, Page
-from logistics.api.schemas.sites import ExternalId, SiteBase, SiteOut
+from logistics.api.schemas.sites import SLOT_SETTINGS_EXAMPLE, ExternalId, SiteBase, SiteOut
 
-_SETTINGS = {
-    "slot_minutes": 30,
-    "slot_capacity": 2,
-    "buffer_minutes": 0,
-    "notice_minutes": 120,
-    "same_day_cutoff": "12:00:00",
-    "horizon_days": 14,
-    "handling_minutes": 10,
-    "service_minutes": 5,
-}
 MERCHANT_EXAMPLE: dict[str, Any] = {
     "name": "Boulangerie du Champsaur",
     "kind": "bakery",
@@ -27,7 +17,7 @@ MERCHANT_EXAMPLE: dict[str, Any] = {
     "location": {"lon": 6.0825, "lat": 44.6841},
     "opening_hours": "Tu-Sa 07:00-12:30,15:30-19:00; Su 07:00-12:00; PH off",
     "accepts_pickup": True,
-    "slot_settings": _SETTINGS,
+    "slot_settings": SLOT_SETTINGS_EXAMPLE,
 }
 MERCHANT_OUT_EXAMPLE: dict[str, Any] = {
     **MERCHANT_EXAMPLE,

@@ -95,25 +95,22 @@ OpeningHours = Annotated[
 ]
 
 
+SLOT_SETTINGS_EXAMPLE: dict[str, Any] = {
+    "slot_minutes": 30,
+    "slot_capacity": 2,
+    "buffer_minutes": 0,
+    "notice_minutes": 120,
+    "same_day_cutoff": "12:00:00",
+    "horizon_days": 14,
+    "handling_minutes": 10,
+    "service_minutes": 5,
+}
+
+
 class SlotSettings(BaseModel):
     """Click-and-collect slot settings of a merchant or collection point."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "slot_minutes": 30,
-                    "slot_capacity": 2,
-                    "buffer_minutes": 0,
-                    "notice_minutes": 120,
-                    "same_day_cutoff": "12:00:00",
-                    "horizon_days": 14,
-                    "handling_minutes": 10,
-                    "service_minutes": 5,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [SLOT_SETTINGS_EXAMPLE]})
 
     slot_minutes: StrictInt = Field(30, ge=1, le=1440, description="Length of a pickup slot.")
     slot_capacity: StrictInt = Field(
@@ -167,9 +164,7 @@ class SiteBase(BaseModel):
 class SlotSettingsOut(BaseModel):
     """Slot settings of a stored site (see `SlotSettings` for their meaning)."""
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": SlotSettings.model_config["json_schema_extra"]["examples"]}  # type: ignore[index]
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [SLOT_SETTINGS_EXAMPLE]})
 
     slot_minutes: int
     slot_capacity: int
