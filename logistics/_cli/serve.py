@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+from typing import Annotated, Any
 
 import typer
 
@@ -23,18 +24,46 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _serve(cfg: Settings, host: str, port: int) -> None:
+def _serve(cfg: Settings, host: str, port: int, *, worker: bool = True) -> None:
     import uvicorn
 
     from logistics.api.main import create_app
 
-    uvicorn.run(create_app(cfg), host=host, port=port, log_level="info")
+    app = create_app(cfg)
+    if not worker:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+        return
+    typer.echo("in-process job worker: on (disable with --no-worker)", err=True)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
+    asyncio.run(_serve_with_worker(server, cfg.database_url))
+
+
+async def _serve_with_worker(server: Any, database_url: str) -> None:
+    from logistics.jobs.worker import in_process_worker
+
+    async with in_process_worker(database_url):
+        await server.serve()
+
+
+def _worker_ready(url: str) -> bool:
+    """Tell whether an in-process worker can run (warn on stderr if not)."""
+    from logistics.jobs.worker import check_queue
+
+    try:
+        check_queue(url)
+    except SetupError as exc:
+        typer.secho(f"warning: no in-process job worker: {exc.message}", err=True)
+        return False
+    return True
 
 
 @reports_errors
 def serve_command(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    worker: Annotated[
+        bool, typer.Option(help="Run a job worker in the same process (planning, webhooks).")
+    ] = True,
 ) -> None:
     """Serve the HTTP API on the configured database (LOGISTICS_DATABASE_URL)."""
     cfg = settings()
@@ -42,7 +71,10 @@ def serve_command(
         check_database(cfg.database_url)
     except SetupError as exc:
         typer.secho(f"warning: {exc.message}; /health will answer 503", err=True)
-    _serve(cfg, host or cfg.host, port or cfg.port)
+        worker = False
+    _serve(
+        cfg, host or cfg.host, port or cfg.port, worker=worker and _worker_ready(cfg.database_url)
+    )
 
 
 @reports_errors
@@ -55,6 +87,9 @@ def demo_command(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     serve: Annotated[bool, typer.Option(help="Serve the API at the end.")] = True,
+    worker: Annotated[
+        bool, typer.Option(help="Run a job worker in the same process (planning, webhooks).")
+    ] = True,
 ) -> None:
     """Check the database, migrate, load the Écrins sample, generate a day, summarise, serve."""
     cfg = settings()
@@ -98,7 +133,7 @@ def demo_command(
         f"  {base}/v1/territories/{DEMO_TERRITORY}/communes?departement=05"
     )
     if serve:
-        _serve(cfg, host, port)
+        _serve(cfg, host, port, worker=worker)
 
 
 def register(app: typer.Typer) -> None:

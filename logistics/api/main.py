@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from logistics import __version__
 from logistics.api.errors import install_error_handlers
-from logistics.api.routes import health, territories
+from logistics.api.routes import collection_points, health, merchants, territories, webhooks
 from logistics.config import Settings
 from logistics.store.db import make_engine, make_sessionmaker
 
@@ -62,4 +62,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(territories.router)
+    app.include_router(merchants.router)
+    app.include_router(collection_points.router)
+    app.include_router(webhooks.router)
     return app

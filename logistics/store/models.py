@@ -603,3 +603,107 @@ class Booking(Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = _created_at()
     updated_at: Mapped[dt.datetime] = _created_at()
+
+
+class DeliveryStatus(enum.StrEnum):
+    """Life of one webhook delivery (an event sent to one subscription)."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class Webhook(Base):
+    """A platform's webhook subscription: a URL, the event types it wants and its secret.
+
+    The secret is stored in clear because every delivery is signed with it (HMAC-SHA256); it is
+    shown to the platform once, when the subscription is created.
+    """
+
+    __tablename__ = "webhooks"
+    __table_args__ = (sa.UniqueConstraint("platform_id", "url"),)
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    territory_id: Mapped[str] = _territory_fk()
+    platform_id: Mapped[uuid.UUID] = _platform_fk()
+    url: Mapped[str] = mapped_column(sa.Text)
+    event_types: Mapped[list[str]] = mapped_column(ARRAY(sa.Text))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    secret: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = _created_at()
+
+
+class WebhookEvent(Base):
+    """An event for a platform, written in the transaction of the change that causes it (outbox).
+
+    ``dedupe_key`` (unique per platform when given) makes emitting the same fact twice a no-op,
+    e.g. ``hold.expired:<hold group>``.
+    """
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (
+        sa.UniqueConstraint("platform_id", "dedupe_key"),
+        sa.Index("ix_webhook_events_platform_id_created_at", "platform_id", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    territory_id: Mapped[str] = _territory_fk()
+    platform_id: Mapped[uuid.UUID] = _platform_fk()
+    event_type: Mapped[str] = mapped_column(sa.Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    dedupe_key: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = _created_at()
+
+
+class WebhookDelivery(Base):
+    """One event to send to one subscription, with its state and next attempt."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "webhook_id"),
+        sa.Index("ix_webhook_deliveries_webhook_id_created_at", "webhook_id", "created_at"),
+        # the dispatcher's query: due pending deliveries
+        sa.Index(
+            "ix_webhook_deliveries_due",
+            "next_attempt_at",
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+        sa.CheckConstraint("attempts >= 0", name="attempts_nonnegative"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    territory_id: Mapped[str] = _territory_fk()
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("webhook_events.id", ondelete="CASCADE")
+    )
+    webhook_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("webhooks.id", ondelete="CASCADE"))
+    status: Mapped[DeliveryStatus] = mapped_column(
+        _enum(DeliveryStatus, "delivery_status"), server_default=DeliveryStatus.PENDING.value
+    )
+    attempts: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), server_default=sa.func.now()
+    )
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = _created_at()
+
+
+class WebhookAttempt(Base):
+    """One HTTP attempt of a delivery: the delivery log."""
+
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (
+        sa.UniqueConstraint("delivery_id", "attempt"),
+        sa.CheckConstraint("attempt >= 1", name="attempt_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    territory_id: Mapped[str] = _territory_fk()
+    delivery_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("webhook_deliveries.id", ondelete="CASCADE")
+    )
+    attempt: Mapped[int] = mapped_column(sa.Integer)
+    attempted_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
+    status_code: Mapped[int | None] = mapped_column(sa.Integer)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    duration_ms: Mapped[float] = mapped_column(sa.Float)

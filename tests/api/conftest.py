@@ -1,12 +1,15 @@
+import json
 from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from shapely.geometry import shape
 
 from logistics.api.main import create_app
 from logistics.config import Settings
 from logistics.store.db import make_sessionmaker, session_scope
 from logistics.store.keys import create_key
+from logistics.store.loaders import load_communes_file
 from logistics.store.models import Platform
 
 
@@ -45,3 +48,23 @@ def api_key(clean_db) -> Callable[..., dict[str, str]]:
         return {"Authorization": f"Bearer {new.key}"}
 
     return make
+
+
+# --- merchants, collection points, webhooks, tenancy (API helper) -------------------------------
+
+
+@pytest.fixture
+def two_territories(db_session, test_data) -> dict[str, tuple[float, float]]:
+    """Load the 3 Champsaur communes as territories ``champsaur`` and ``valgo``.
+
+    Returns a point inside each commune by INSEE code (the same in both territories).
+    """
+    for territory in ("champsaur", "valgo"):
+        load_communes_file(db_session, test_data / "communes-valid.geojson", territory)
+    db_session.commit()
+    features = json.loads((test_data / "communes-valid.geojson").read_text())["features"]
+    points = {}
+    for feature in features:
+        inside = shape(feature["geometry"]).representative_point()
+        points[feature["properties"]["code"]] = (round(inside.x, 6), round(inside.y, 6))
+    return points

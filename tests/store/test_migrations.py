@@ -9,11 +9,16 @@ MODEL_TABLES = {t.name for t in Base.metadata.sorted_tables}
 
 
 def _tables(engine) -> set[str]:
-    return set(sa.inspect(engine).get_table_names()) - {"spatial_ref_sys"}
+    # procrastinate's job-queue tables come from its own schema SQL (tests/jobs checks them)
+    return {
+        t
+        for t in sa.inspect(engine).get_table_names()
+        if t != "spatial_ref_sys" and not t.startswith("procrastinate_")
+    }
 
 
 def test_upgrade_downgrade_upgrade(db_engine, db_url):
-    assert migrate.current(db_url) == migrate.head() == "0001_initial"
+    assert migrate.current(db_url) == migrate.head()
     assert _tables(db_engine) == MODEL_TABLES | {"alembic_version"}
     try:
         migrate.downgrade(db_url, "base")

@@ -44,7 +44,17 @@ def territories(session: SessionDep, principal: AnyPrincipal) -> list[TerritoryO
     "/{territory_id}/communes",
     response_model=CommuneFeatureCollection,
     summary="Communes of a territory as GeoJSON",
-    responses={k: ERROR_RESPONSES[k] for k in (401, 404, 422)},
+    responses={
+        200: {
+            "description": "The communes, as `application/geo+json`.",
+            "content": {
+                "application/geo+json": {
+                    "schema": {"$ref": "#/components/schemas/CommuneFeatureCollection"}
+                }
+            },
+        },
+        **{k: ERROR_RESPONSES[k] for k in (401, 404, 422)},
+    },
 )
 def communes(
     territory_id: TerritoryId,

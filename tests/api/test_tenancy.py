@@ -1,0 +1,360 @@
+"""The tenant-isolation matrix: every route of the app, every role, another tenant's ids.
+
+The world (:func:`world`) has two territories, X (``champsaur``) and Y (``valgo``), platforms A
+and B in X, and objects owned by platform A (their names and URLs contain ``alpha-private``) or
+shared in X.  Each row of :data:`ROWS` calls one route on A's objects with every role's key:
+
+    platform_a, platform_b, coordinator_x, coordinator_y, analyst_x, admin, no_key, revoked
+
+and says which status each role gets.  Roles left out of ``expect`` must get 404, exactly like
+an id that does not exist; ``no_key`` and ``revoked`` (A's revoked key) always get 401.  No
+response to a role that is not entitled to A's objects (``platform_b``, ``coordinator_y``) may
+contain ``alpha-private``.
+
+Adding a route
+--------------
+:func:`test_every_route_has_a_row` fails for any route of the app that has no row here (or is
+not in :data:`PUBLIC`).  Add one row per method and path::
+
+    Row("GET", "/v1/orders/{order_id}", {"order_id": "order_a"},
+        expect={"platform_a": 200, "coordinator_x": 200, "analyst_x": 403, "admin": 200}),
+
+where ``{"order_id": "order_a"}`` says which object of the world fills the path parameter; add
+that object (owned by platform A, named with ``alpha-private``) to :func:`world`.  Requests run
+in the order of ``ROLES`` except that successful ones run last; after a successful DELETE the
+world is rebuilt, so several roles may each delete the same object.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from logistics.store.db import make_sessionmaker, session_scope
+from logistics.store.keys import create_key, revoke_key
+from logistics.store.models import CollectionPoint, Merchant, Platform, Webhook
+from logistics.store.sites import upsert_sites
+from logistics.store.webhooks import create_webhook
+
+ROLES = (
+    "platform_a",
+    "platform_b",
+    "coordinator_x",
+    "coordinator_y",
+    "analyst_x",
+    "admin",
+    "no_key",
+    "revoked",
+)
+NOT_ENTITLED = ("platform_b", "coordinator_y")
+MARKER = "alpha-private"
+PUBLIC = {
+    ("GET", "/health"),
+    ("GET", "/openapi.json"),
+    ("GET", "/docs"),
+    ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/redoc"),
+}
+SAINT_BONNET = "05132"
+
+
+def _site(point: tuple[float, float], name: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "location": {"lon": point[0], "lat": point[1]},
+        "opening_hours": "Mo-Sa 09:00-18:00",
+        **extra,
+    }
+
+
+@dataclass(frozen=True)
+class Row:
+    """One route called on platform A's objects by every role.
+
+    ``path`` is the route's template as the app declares it; ``args`` names the world's object
+    for each path parameter; ``expect`` gives each role's status (default 404); ``body`` builds
+    the JSON body from the world and the calling role.
+    """
+
+    method: str
+    path: str
+    args: dict[str, str] = field(default_factory=dict)
+    expect: dict[str, int] = field(default_factory=dict)
+    body: Callable[[dict[str, Any], str], Any] | None = None
+
+    def status(self, role: str) -> int:
+        if role in ("no_key", "revoked"):
+            return 401
+        return self.expect.get(role, 404)
+
+    @property
+    def id(self) -> str:
+        shown = self.path.format(**{k: "{" + v + "}" for k, v in self.args.items()})
+        return f"{self.method} {shown}"
+
+
+ALL_READERS = {
+    r: 200
+    for r in ("platform_a", "platform_b", "coordinator_x", "coordinator_y", "analyst_x", "admin")
+}
+NOT_PLATFORMS = {"coordinator_x": 403, "coordinator_y": 403, "analyst_x": 403, "admin": 403}
+
+
+def _merchant_body(w: dict[str, Any], role: str) -> dict[str, Any]:
+    return _site(w["point"], "Beta bakery", kind="bakery")
+
+
+def _point_body(w: dict[str, Any], role: str) -> dict[str, Any]:
+    return _site(w["point"], "Beta relay", kind="relay_shop")
+
+
+ROWS: list[Row] = [
+    Row("GET", "/v1/territories", expect=ALL_READERS),
+    Row(
+        "GET",
+        "/v1/territories/{territory_id}/communes",
+        {"territory_id": "territory_x"},
+        expect={r: 200 for r in ALL_READERS if r != "coordinator_y"},
+    ),
+    # merchants
+    Row("GET", "/v1/merchants", expect=ALL_READERS),
+    Row(
+        "POST",
+        "/v1/merchants",
+        expect={"platform_a": 200, "platform_b": 200, **NOT_PLATFORMS},
+        body=lambda w, role: [{"external_id": f"m-new-{role}", **_merchant_body(w, role)}],
+    ),
+    Row(
+        "GET",
+        "/v1/merchants/{external_id}",
+        {"external_id": "merchant_a"},
+        expect={"platform_a": 200, "coordinator_x": 200, "analyst_x": 200, "admin": 200},
+    ),
+    Row(
+        "PUT",
+        "/v1/merchants/{external_id}",
+        {"external_id": "merchant_a"},
+        # platform B writes its own merchant under the same external id, never A's
+        expect={"platform_a": 200, "platform_b": 201, **NOT_PLATFORMS},
+        body=_merchant_body,
+    ),
+    Row(
+        "DELETE",
+        "/v1/merchants/{external_id}",
+        {"external_id": "merchant_a"},
+        expect={"platform_a": 204, **NOT_PLATFORMS},
+    ),
+    # collection points: A's own, and X's shared one
+    Row("GET", "/v1/collection-points", expect=ALL_READERS),
+    Row(
+        "POST",
+        "/v1/collection-points",
+        expect={
+            "platform_a": 200,
+            "platform_b": 200,
+            "coordinator_x": 200,
+            "coordinator_y": 200,
+            "analyst_x": 403,
+            "admin": 422,  # an administrator must name the territory
+        },
+        body=lambda w, role: [{"external_id": f"cp-new-{role}", **_point_body(w, role)}],
+    ),
+    Row(
+        "GET",
+        "/v1/collection-points/{external_id}",
+        {"external_id": "point_a"},
+        expect={"platform_a": 200, "coordinator_x": 200, "analyst_x": 200, "admin": 200},
+    ),
+    Row(
+        "GET",
+        "/v1/collection-points/{external_id}",
+        {"external_id": "point_x"},
+        expect={r: 200 for r in ALL_READERS if r != "coordinator_y"},
+    ),
+    Row(
+        "PUT",
+        "/v1/collection-points/{external_id}",
+        {"external_id": "point_a"},
+        expect={
+            "platform_a": 200,
+            "platform_b": 201,  # its own point
+            "coordinator_x": 409,  # a shared point may not take a platform's external id
+            "coordinator_y": 201,  # a shared point of territory Y
+            "analyst_x": 403,
+            "admin": 422,
+        },
+        body=_point_body,
+    ),
+    Row(
+        "DELETE",
+        "/v1/collection-points/{external_id}",
+        {"external_id": "point_a"},
+        expect={"platform_a": 204, "coordinator_x": 403, "analyst_x": 403, "admin": 403},
+    ),
+    Row(
+        "DELETE",
+        "/v1/collection-points/{external_id}",
+        {"external_id": "point_x"},
+        expect={
+            "platform_a": 403,
+            "platform_b": 403,
+            "coordinator_x": 204,
+            "analyst_x": 403,
+            "admin": 204,
+        },
+    ),
+    # webhooks
+    Row("GET", "/v1/webhooks", expect={"platform_a": 200, "platform_b": 200, **NOT_PLATFORMS}),
+    Row(
+        "POST",
+        "/v1/webhooks",
+        expect={"platform_a": 201, "platform_b": 201, **NOT_PLATFORMS},
+        body=lambda w, role: {"url": f"https://{role}.example/hook"},
+    ),
+    Row(
+        "GET",
+        "/v1/webhooks/{webhook_id}",
+        {"webhook_id": "webhook_a"},
+        expect={"platform_a": 200, **NOT_PLATFORMS},
+    ),
+    Row(
+        "DELETE",
+        "/v1/webhooks/{webhook_id}",
+        {"webhook_id": "webhook_a"},
+        expect={"platform_a": 204, **NOT_PLATFORMS},
+    ),
+    Row(
+        "GET",
+        "/v1/webhooks/{webhook_id}/deliveries",
+        {"webhook_id": "webhook_a"},
+        expect={"platform_a": 200, **NOT_PLATFORMS},
+    ),
+]
+
+
+def _platform(session, territory: str, name: str) -> uuid.UUID:
+    platform = Platform(territory_id=territory, name=name)
+    session.add(platform)
+    session.flush()
+    return platform.id
+
+
+@pytest.fixture
+def world(clean_db, two_territories):
+    """Build the world; return its keys (by role), objects (by name) and a rebuild function."""
+    factory = make_sessionmaker(clean_db)
+    point = two_territories[SAINT_BONNET]
+    keys: dict[str, dict[str, str]] = {"no_key": {}}
+    with session_scope(factory) as session:
+        a = _platform(session, "champsaur", "Platform A")
+        _platform(session, "champsaur", "Platform B")
+        for role, kind, platform, territory in (
+            ("platform_a", "platform", "Platform A", "champsaur"),
+            ("platform_b", "platform", "Platform B", "champsaur"),
+            ("coordinator_x", "coordinator", None, "champsaur"),
+            ("coordinator_y", "coordinator", None, "valgo"),
+            ("analyst_x", "analyst", None, "champsaur"),
+            ("admin", "admin", None, None),
+            ("revoked", "platform", "Platform A", "champsaur"),
+        ):
+            new, _ = create_key(
+                session, role=kind, name=role, platform=platform, territory=territory
+            )
+            keys[role] = {"Authorization": f"Bearer {new.key}"}
+        revoke_key(session, keys["revoked"]["Authorization"].removeprefix("Bearer "))
+    objects: dict[str, Any] = {
+        "point": point,
+        "territory_x": "champsaur",
+        "merchant_a": "m-a",
+        "point_a": "cp-a",
+        "point_x": "cp-x",
+    }
+
+    def build() -> None:
+        """Create (or restore) A's objects; idempotent."""
+        lon, lat = point
+        site = {"lon": lon, "lat": lat, "opening_hours": "Mo-Sa 09:00-18:00"}
+        with session_scope(factory) as session:
+            upsert_sites(
+                session,
+                Merchant,
+                "champsaur",
+                a,
+                [{"external_id": "m-a", "name": f"{MARKER} bakery", "kind": "bakery", **site}],
+            )
+            upsert_sites(
+                session,
+                CollectionPoint,
+                "champsaur",
+                a,
+                [{"external_id": "cp-a", "name": f"{MARKER} relay", "kind": "relay_shop", **site}],
+            )
+            upsert_sites(
+                session,
+                CollectionPoint,
+                "champsaur",
+                None,
+                [{"external_id": "cp-x", "name": "Mairie (shared)", "kind": "mairie", **site}],
+            )
+            hook = session.query(Webhook).filter_by(platform_id=a).first()
+            if hook is None:
+                hook, _ = create_webhook(
+                    session, "champsaur", a, f"https://{MARKER}.example/hook", ["order.planned"]
+                )
+            objects["webhook_a"] = str(hook.id)
+
+    build()
+    return keys, objects, build
+
+
+def test_every_route_has_a_row(client):
+    routes = set()
+    # FastAPI includes routers lazily: iter_route_contexts flattens them into their routes
+    for route in iter_route_contexts(client.app.routes):
+        methods = route.methods or {"GET"}
+        for method in methods - {"HEAD", "OPTIONS"}:
+            routes.add((method, route.path))
+            if not isinstance(route.original_route, APIRoute):
+                assert (method, route.path) in PUBLIC, f"{method} {route.path} is not an API route"
+    assert ("GET", "/v1/merchants") in routes  # included routers were seen
+    covered = {(row.method, row.path) for row in ROWS} | PUBLIC
+    missing = sorted(routes - covered)
+    assert not missing, (
+        f"routes without a row in the tenancy matrix (tests/api/test_tenancy.py, ROWS): {missing}"
+    )
+    stale = sorted({(row.method, row.path) for row in ROWS} - routes)
+    assert not stale, f"rows for routes the app does not have: {stale}"
+
+
+def test_public_routes_need_no_key(client):
+    for method, path in sorted(PUBLIC):
+        if path != "/docs/oauth2-redirect":
+            assert client.request(method, path).status_code == 200, path
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.id)
+def test_tenant_isolation(client, world, row):
+    keys, objects, rebuild = world
+    order = sorted(ROLES, key=lambda role: 200 <= row.status(role) < 300)  # successes last
+    failures = []
+    for role in order:
+        path = row.path.format(**{k: objects[v] for k, v in row.args.items()})
+        body = row.body(objects, role) if row.body else None
+        response = client.request(row.method, path, json=body, headers=keys[role])
+        expected = row.status(role)
+        if response.status_code != expected:
+            failures.append(
+                f"{role}: {response.status_code} (expected {expected}) {response.text[:200]}"
+            )
+        if role in NOT_ENTITLED and MARKER in response.text.lower():
+            failures.append(f"{role} got platform A's data: {response.text[:200]}")
+        if expected >= 400 and response.status_code == expected:
+            assert response.json()["error"]["code"]  # the one error shape
+        if row.method == "DELETE" and 200 <= response.status_code < 300:
+            rebuild()
+    assert not failures, "\n".join(failures)
