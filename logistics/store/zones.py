@@ -19,6 +19,7 @@ from typing import Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -113,7 +114,7 @@ def save_zones(session: Session, territory_id: str, zones: Sequence[Zone]) -> di
             cutoff=zone.cutoff.time,
             cutoff_days_before=zone.cutoff.days_before,
             commune_codes=sorted(zone.communes),
-            geom=None if zone.polygon is None else wkb(zone.polygon),
+            geom=None if zone.polygon is None else wkb(_multi(zone.polygon)),
         )
         session.add(row)
         session.flush()
@@ -129,12 +130,6 @@ def save_zones(session: Session, territory_id: str, zones: Sequence[Zone]) -> di
     )
     session.execute(
         sa.text(
-            "UPDATE zones SET geom = ST_Multi(geom) "
-            "WHERE territory_id = :t AND GeometryType(geom) = 'POLYGON'"
-        ).bindparams(t=territory_id)
-    )
-    session.execute(
-        sa.text(
             "DELETE FROM depots d WHERE d.territory_id = :t AND d.address = :mark "
             "AND NOT EXISTS (SELECT 1 FROM zones z WHERE z.hub_depot_id = d.id) "
             "AND NOT EXISTS (SELECT 1 FROM vehicles v WHERE v.depot_id = d.id) "
@@ -142,6 +137,10 @@ def save_zones(session: Session, territory_id: str, zones: Sequence[Zone]) -> di
         ).bindparams(t=territory_id, mark=HUB_MARK)
     )
     return ids
+
+
+def _multi(polygon: Any) -> Any:
+    return shapely.MultiPolygon([polygon]) if polygon.geom_type == "Polygon" else polygon
 
 
 def _hub_depot(session: Session, territory_id: str, zone: Zone) -> uuid.UUID:
