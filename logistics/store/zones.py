@@ -29,7 +29,7 @@ from logistics.sample.territory import SAMPLES
 from logistics.store.models import SRID, Depot
 from logistics.store.models import Zone as ZoneRow
 from logistics.store.territory import get_territory, read_communes, wkb
-from logistics.zones import CutOff, Hub, Zone, zones_frame
+from logistics.zones import CoverageReport, CutOff, Hub, Zone, coverage_report, zones_frame
 
 __all__ = [
     "HUB_MARK",
@@ -42,6 +42,7 @@ __all__ = [
     "orders_demand",
     "read_zones",
     "save_zones",
+    "territory_coverage",
     "territory_roads",
     "zone_objects",
 ]
@@ -166,6 +167,8 @@ SELECT z.id, z.name, z.round_days, to_char(z.cutoff, 'HH24:MI') AS cutoff_time,
                    AND c.insee_code = ANY(z.commune_codes)), 0)::bigint AS population,
        ST_Area(ST_Transform(z.geom, 2154)) / 1e6 AS area_km2,
        z.hub_depot_id, d.name AS hub_name, ST_X(d.geom) AS hub_lon, ST_Y(d.geom) AS hub_lat,
+       (SELECT c.name FROM communes c WHERE c.territory_id = z.territory_id
+          AND ST_Intersects(c.geom, d.geom) ORDER BY c.insee_code LIMIT 1) AS hub_commune,
        t.timezone, z.geom
 FROM zones z
 JOIN territories t ON t.id = z.territory_id
@@ -191,7 +194,8 @@ def read_zones(session: Session, territory_id: str) -> gpd.GeoDataFrame:
         Columns ``id``, ``name``, ``round_days`` (list of ISO weekdays), ``cutoff_time``
         ("HH:MM"), ``cutoff_days_before``, ``commune_codes`` (list), ``n_communes``,
         ``population``, ``area_km2``, ``hub_depot_id``, ``hub_name``, ``hub_lon``, ``hub_lat``,
-        ``timezone``, ``geometry``; empty when the territory has no zones.
+        ``hub_commune`` (name of the commune the hub is in), ``timezone``, ``geometry``; empty
+        when the territory has no zones.
 
     Raises
     ------
@@ -473,3 +477,44 @@ def load_territory_network(
     """
     path = territory_roads(territory_id, data_dir)
     return None if path is None else load_network(path, cache_dir=cache_dir)
+
+
+def territory_coverage(
+    session: Session,
+    territory_id: str,
+    thresholds_s: Sequence[float],
+    origin: str = "hubs",
+    *,
+    network: Network | None = None,
+) -> CoverageReport:
+    """Return the coverage of a stored territory from its hubs and/or collection points.
+
+    Parameters
+    ----------
+    session
+        Open session.
+    territory_id
+        The territory.
+    thresholds_s
+        Travel times in seconds.
+    origin
+        ``"hubs"``, ``"collection-points"`` or ``"both"`` (see :func:`coverage_origins`).
+    network
+        The territory's road graph (:func:`load_territory_network`), or None for the
+        straight-line estimate (labelled ``ESTIMATE``).
+
+    Returns
+    -------
+    CoverageReport
+        See :func:`logistics.zones.coverage_report`.
+
+    Raises
+    ------
+    NotFoundError
+        If the territory does not exist.
+    InputError
+        On bad thresholds or origins, or when there is nothing to measure from.
+    """
+    origins = coverage_origins(session, territory_id, origin)
+    communes = read_communes(session, territory_id)
+    return coverage_report(origins, communes, thresholds_s, network=network)
