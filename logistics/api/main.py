@@ -10,7 +10,9 @@ from sqlalchemy.engine import Engine
 
 from logistics import __version__
 from logistics.api.errors import install_error_handlers
+from logistics.api.routes import coverage as coverage_routes
 from logistics.api.routes import health, territories
+from logistics.api.routes import zones as zones_routes
 from logistics.config import Settings
 from logistics.store.db import make_engine, make_sessionmaker
 
@@ -62,4 +64,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(territories.router)
+    app.include_router(zones_routes.router)
+    app.include_router(coverage_routes.router)
     return app

@@ -169,16 +169,22 @@ SELECT z.id, z.name, z.round_days, to_char(z.cutoff, 'HH24:MI') AS cutoff_time,
        z.hub_depot_id, d.name AS hub_name, ST_X(d.geom) AS hub_lon, ST_Y(d.geom) AS hub_lat,
        (SELECT c.name FROM communes c WHERE c.territory_id = z.territory_id
           AND ST_Intersects(c.geom, d.geom) ORDER BY c.insee_code LIMIT 1) AS hub_commune,
-       t.timezone, z.geom
+       t.timezone, {geom} AS geom
 FROM zones z
 JOIN territories t ON t.id = z.territory_id
 LEFT JOIN depots d ON d.id = z.hub_depot_id
-WHERE z.territory_id = :t
+WHERE z.territory_id = :t {names}
 ORDER BY z.name
 """
 
 
-def read_zones(session: Session, territory_id: str) -> gpd.GeoDataFrame:
+def read_zones(
+    session: Session,
+    territory_id: str,
+    *,
+    names: Sequence[str] | None = None,
+    geometry: bool = True,
+) -> gpd.GeoDataFrame:
     """Return the territory's zones, ordered by name (EPSG:4326).
 
     Parameters
@@ -187,6 +193,12 @@ def read_zones(session: Session, territory_id: str) -> gpd.GeoDataFrame:
         Open session.
     territory_id
         The territory.
+    names
+        Only these zones (default: all).
+    geometry
+        False leaves out the outlines of zones made of communes (the polygons of polygon
+        zones are kept: :func:`zone_objects` needs them), which is much lighter when only
+        round days and cut-offs are wanted.
 
     Returns
     -------
@@ -203,8 +215,15 @@ def read_zones(session: Session, territory_id: str) -> gpd.GeoDataFrame:
         If the territory does not exist.
     """
     get_territory(session, territory_id)
+    sql = _ZONES_SQL.format(
+        geom="z.geom" if geometry else "CASE WHEN cardinality(z.commune_codes) = 0 THEN z.geom END",
+        names="" if names is None else "AND z.name = ANY(:names)",
+    )
+    params: dict[str, Any] = {"t": territory_id}
+    if names is not None:
+        params["names"] = list(names)
     frame = gpd.read_postgis(
-        sa.text(_ZONES_SQL).bindparams(t=territory_id),
+        sa.text(sql).bindparams(**params),
         session.connection(),
         geom_col="geom",
         crs=SRID,
