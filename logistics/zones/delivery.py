@@ -24,6 +24,8 @@ round runs on the next day that is neither a holiday nor a Sunday, with its orig
 
 #: How far ahead to search before declaring that a zone is never served.
 HORIZON_DAYS = 400
+#: Years of ``ordered_at`` accepted (the search must stay within the calendar).
+MIN_YEAR, MAX_YEAR = 1900, 9000
 
 
 class _FrenchHolidays:
@@ -118,7 +120,8 @@ def next_delivery(
     Raises
     ------
     InputError
-        If ``ordered_at`` is naive or not a datetime, or ``holiday_rule`` is unknown.
+        If ``ordered_at`` is naive, not a datetime or outside the years 1900-9000, or
+        ``holiday_rule`` is unknown.
     InfeasibleError
         If no round is found within 400 days (e.g. every round day is a holiday).
     """
@@ -131,6 +134,12 @@ def next_delivery(
         raise InputError(
             f"ordered_at {ordered_at.isoformat()} has no time zone; give an aware datetime "
             "(e.g. 2026-05-12T17:30:00+02:00)",
+            {"field": "ordered_at", "value": ordered_at.isoformat()},
+        )
+    if not MIN_YEAR <= ordered_at.year <= MAX_YEAR:
+        raise InputError(
+            f"ordered_at {ordered_at.isoformat()} is out of range; give a time between the "
+            f"years {MIN_YEAR} and {MAX_YEAR}",
             {"field": "ordered_at", "value": ordered_at.isoformat()},
         )
     if holiday_rule not in ("skip", "postpone", "ignore"):

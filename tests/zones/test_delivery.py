@@ -144,6 +144,9 @@ def test_bad_inputs():
         next_delivery_date(z, dt.date(2026, 5, 11))
     with pytest.raises(InputError, match="holiday_rule"):
         next_delivery_date(z, paris("2026-05-11 10:00"), holiday_rule="move")
+    for year in (1, 9999):
+        with pytest.raises(InputError, match="out of range"):
+            next_delivery_date(z, dt.datetime(year, 6, 1, tzinfo=dt.UTC))
 
 
 def test_never_served_is_infeasible():
