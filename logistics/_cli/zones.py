@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 from pathlib import Path
@@ -256,9 +255,9 @@ def lookup_command(
 ) -> None:
     """Print the zone serving a point and the next delivery date for an order placed then."""
     from logistics.store.zones import lookup_zone_sql, read_zones, zone_objects
-    from logistics.zones import next_delivery
+    from logistics.zones import next_delivery, parse_ordered_at
 
-    when = _ordered_at(ordered_at)
+    when = parse_ordered_at(ordered_at, field_name="--ordered-at")
     with transaction(settings().database_url) as session:
         zones = read_zones(session, territory)
         found = lookup_zone_sql(session, territory, lon, lat)
@@ -273,24 +272,6 @@ def lookup_command(
         f"{when.isoformat()}: delivered {delivery.date.isoformat()}{moved}, cut-off "
         f"{delivery.cutoff.isoformat()}"
     )
-
-
-def _ordered_at(value: str | None) -> dt.datetime:
-    if value is None:
-        return dt.datetime.now(dt.UTC)
-    try:
-        when = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise InputError(
-            f"--ordered-at {value!r}: expected ISO 8601 with offset, e.g. 2026-05-12T17:30+02:00",
-            {"field": "ordered_at", "value": value},
-        ) from None
-    if when.tzinfo is None:
-        raise InputError(
-            f"--ordered-at {value!r} has no offset; e.g. 2026-05-12T17:30+02:00",
-            {"field": "ordered_at", "value": value},
-        )
-    return when
 
 
 @reports_errors

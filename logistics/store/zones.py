@@ -222,13 +222,7 @@ def read_zones(
     params: dict[str, Any] = {"t": territory_id}
     if names is not None:
         params["names"] = list(names)
-    frame = gpd.read_postgis(
-        sa.text(sql).bindparams(**params),
-        session.connection(),
-        geom_col="geom",
-        crs=SRID,
-    )
-    frame = frame.rename_geometry("geometry")
+    frame = _frame(session, sql, **params)
     for col in ("round_days", "commune_codes"):
         frame[col] = [list(v) for v in frame[col]]
     return frame
@@ -379,14 +373,11 @@ def coverage_origins(session: Session, territory_id: str, origin: str = "hubs") 
     get_territory(session, territory_id)
     parts = []
     if origin in ("hubs", "both"):
-        hubs = gpd.read_postgis(
-            sa.text(
-                "SELECT DISTINCT d.id::text AS id, 'hub' AS kind, d.name, d.geom FROM zones z "
-                "JOIN depots d ON d.id = z.hub_depot_id WHERE z.territory_id = :t ORDER BY id"
-            ).bindparams(t=territory_id),
-            session.connection(),
-            geom_col="geom",
-            crs=SRID,
+        hubs = _frame(
+            session,
+            "SELECT DISTINCT d.id::text AS id, 'hub' AS kind, d.name, d.geom FROM zones z "
+            "JOIN depots d ON d.id = z.hub_depot_id WHERE z.territory_id = :t ORDER BY id",
+            t=territory_id,
         )
         if hubs.empty:
             raise InputError(
@@ -396,14 +387,11 @@ def coverage_origins(session: Session, territory_id: str, origin: str = "hubs") 
             )
         parts.append(hubs)
     if origin in ("collection-points", "both"):
-        points = gpd.read_postgis(
-            sa.text(
-                "SELECT id::text AS id, 'collection_point' AS kind, name, geom "
-                "FROM collection_points WHERE territory_id = :t ORDER BY id"
-            ).bindparams(t=territory_id),
-            session.connection(),
-            geom_col="geom",
-            crs=SRID,
+        points = _frame(
+            session,
+            "SELECT id::text AS id, 'collection_point' AS kind, name, geom "
+            "FROM collection_points WHERE territory_id = :t ORDER BY id",
+            t=territory_id,
         )
         if points.empty and origin == "collection-points":
             raise InputError(
@@ -412,8 +400,15 @@ def coverage_origins(session: Session, territory_id: str, origin: str = "hubs") 
                 {"field": "from", "value": origin, "territory": territory_id},
             )
         parts.append(points)
-    frame = pd.concat(parts, ignore_index=True)
-    return gpd.GeoDataFrame(frame, geometry="geom", crs=SRID).rename_geometry("geometry")
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=SRID)
+
+
+def _frame(session: Session, sql: str, **params: Any) -> gpd.GeoDataFrame:
+    """Run a query whose ``geom`` column is EPSG:4326; return it with a ``geometry`` column."""
+    frame = gpd.read_postgis(
+        sa.text(sql).bindparams(**params), session.connection(), geom_col="geom", crs=SRID
+    )
+    return frame.rename_geometry("geometry")
 
 
 def orders_demand(session: Session, territory_id: str) -> pd.Series:

@@ -29,6 +29,7 @@ from logistics.zones.delivery import (
     french_holidays,
     next_delivery,
     next_delivery_date,
+    parse_ordered_at,
 )
 from logistics.zones.lookup import (
     ZoneLookup,
@@ -86,6 +87,7 @@ __all__ = [
     "next_delivery",
     "next_delivery_date",
     "parse_minutes",
+    "parse_ordered_at",
     "parse_weekdays",
     "population_reached",
     "road_corridor",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from typing import Annotated, Any
 
 import geopandas as gpd
@@ -17,7 +15,7 @@ from logistics.api.schemas.zones import ZoneFeatureCollection, ZoneLookupOut
 from logistics.errors import InputError
 from logistics.store.territory import get_territory
 from logistics.store.zones import lookup_zone_sql, read_zones, zone_objects
-from logistics.zones import CutOff, next_delivery, to_geojson
+from logistics.zones import CutOff, next_delivery, parse_ordered_at, to_geojson
 
 router = APIRouter(prefix="/v1/zones", tags=["zones"])
 
@@ -110,37 +108,6 @@ def zones(
         )
     body = {"type": "FeatureCollection", "territory": territory, "features": features}
     return JSONResponse(body, media_type="application/geo+json")
-
-
-# In a query string an unescaped "+" arrives as a space: "2026-05-12T17:30:00 02:00".
-_SPACE_OFFSET = re.compile(r"^(.*T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
-
-
-def parse_ordered_at(value: str | None) -> dt.datetime:
-    """Parse an ISO 8601 time with offset (``Z`` or ``+02:00``); default: now (UTC).
-
-    Raises
-    ------
-    InputError
-        If the value is not ISO 8601 or has no offset.
-    """
-    if value is None:
-        return dt.datetime.now(dt.UTC)
-    text = _SPACE_OFFSET.sub(r"\1+\2", value.strip())
-    try:
-        when = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(
-            f"ordered_at {value!r} is not an ISO 8601 time; e.g. 2026-05-12T17:30:00+02:00 "
-            "(escape '+' as %2B in a URL)",
-            {"field": "ordered_at", "value": value},
-        ) from None
-    if when.tzinfo is None:
-        raise InputError(
-            f"ordered_at {value!r} has no offset; e.g. 2026-05-12T17:30:00+02:00 or ...Z",
-            {"field": "ordered_at", "value": value},
-        )
-    return when
 
 
 @router.get(
