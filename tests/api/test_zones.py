@@ -168,3 +168,18 @@ def test_openapi_documents_the_zone_routes(client):
     schemas = spec["components"]["schemas"]
     for name in ("ZoneFeatureCollection", "ZoneLookupOut", "CoverageOut"):
         assert schemas[name]["examples"], name
+
+
+def test_schema_examples_are_valid_bodies():
+    from logistics.api.schemas.coverage import CoverageOut, ThresholdReach
+    from logistics.api.schemas.zones import ZoneFeatureCollection, ZoneLookupOut, ZoneProperties
+
+    for model in (
+        ZoneFeatureCollection,
+        ZoneLookupOut,
+        ZoneProperties,
+        CoverageOut,
+        ThresholdReach,
+    ):
+        for example in model.model_json_schema()["examples"]:
+            model.model_validate(example)

@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+_THRESHOLD_EXAMPLE: dict[str, Any] = {
+    "minutes": 10,
+    "population": 119533,
+    "reached": 78574,
+    "share": 0.6573,
+    "communes_reached": 58,
+    "white_zones": 56,
+    "white_zone_communes": [{"code": "38456", "name": "Valjouffrey", "population": 167}],
+    "communes": None,
+}
+_METHOD_EXAMPLE: dict[str, Any] = {
+    "travel_times": "road graph: driving time from the nearest origin snapped to the road, "
+    "reached roads buffered by 150 m",
+    "population": "dasymetric areal interpolation in EPSG:2154: population of each commune x "
+    "share of its settled land (land within the road buffer of any road) inside the isochrone",
+    "estimate": False,
+}
 
 
 class CommuneReach(BaseModel):
@@ -33,6 +51,8 @@ class WhiteZone(BaseModel):
 class ThresholdReach(BaseModel):
     """Population within one travel time."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_THRESHOLD_EXAMPLE]})
+
     minutes: float = Field(examples=[20])
     population: int = Field(description="Population of all the communes.", examples=[119533])
     reached: int = Field(description="Population within reach.", examples=[103147])
@@ -47,6 +67,8 @@ class ThresholdReach(BaseModel):
 
 class CoverageMethod(BaseModel):
     """How the figures were obtained."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_METHOD_EXAMPLE]})
 
     travel_times: str = Field(
         description="Road graph, or ``ESTIMATE: ...`` for the straight-line estimate.",
@@ -76,26 +98,8 @@ class CoverageOut(BaseModel):
                 {
                     "territory": "ecrins",
                     "from": "both",
-                    "thresholds": [
-                        {
-                            "minutes": 10,
-                            "population": 119533,
-                            "reached": 78574,
-                            "share": 0.6573,
-                            "communes_reached": 58,
-                            "white_zones": 56,
-                            "white_zone_communes": [
-                                {"code": "38456", "name": "Valjouffrey", "population": 167}
-                            ],
-                            "communes": None,
-                        }
-                    ],
-                    "method": {
-                        "travel_times": "road graph: driving time from the nearest origin "
-                        "snapped to the road, reached roads buffered by 150 m",
-                        "population": "dasymetric areal interpolation in EPSG:2154: ...",
-                        "estimate": False,
-                    },
+                    "thresholds": [_THRESHOLD_EXAMPLE],
+                    "method": _METHOD_EXAMPLE,
                     "origins": {
                         "count": 16,
                         "by_kind": {"collection_point": 11, "hub": 5},

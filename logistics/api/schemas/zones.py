@@ -29,8 +29,43 @@ class HubOut(BaseModel):
     lat: float | None = Field(examples=[44.580135])
 
 
+_ZONE_EXAMPLE: dict[str, Any] = {
+    "id": "fab6bb83-beb1-4ea0-aaa6-202a8cdca98d",
+    "name": "Zone 1",
+    "round_days": [1],
+    "round_day_names": ["Mon"],
+    "cutoff": {"time": "18:00", "days_before": 1, "description": "18:00 the day before"},
+    "hub": {
+        "depot_id": "0cbbe3a1-b923-4018-8186-e02832dc8453",
+        "name": "Zone 1 hub",
+        "commune": "Gap",
+        "lon": 6.064946,
+        "lat": 44.580135,
+    },
+    "timezone": "Europe/Paris",
+}
+_PROPERTIES_EXAMPLE: dict[str, Any] = {
+    **_ZONE_EXAMPLE,
+    "population": 46680,
+    "area_km2": 249.1,
+    "n_communes": 6,
+    "communes": ["05059", "05060", "05061", "05075", "05087", "05179"],
+}
+_FEATURE_EXAMPLE: dict[str, Any] = {
+    "type": "Feature",
+    "id": _ZONE_EXAMPLE["id"],
+    "geometry": {
+        "type": "MultiPolygon",
+        "coordinates": [[[[6.05, 44.55], [6.1, 44.55], [6.1, 44.6], [6.05, 44.55]]]],
+    },
+    "properties": _PROPERTIES_EXAMPLE,
+}
+
+
 class ZoneSummary(BaseModel):
     """A zone without its outline."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_ZONE_EXAMPLE]})
 
     id: uuid.UUID = Field(examples=["fab6bb83-beb1-4ea0-aaa6-202a8cdca98d"])
     name: str = Field(examples=["Zone 1"])
@@ -48,6 +83,8 @@ class ZoneSummary(BaseModel):
 class ZoneProperties(ZoneSummary):
     """Properties of a zone feature."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_PROPERTIES_EXAMPLE]})
+
     population: int = Field(description="Sum of its communes' populations.", examples=[46680])
     area_km2: float = Field(examples=[249.1])
     n_communes: int = Field(examples=[6])
@@ -57,25 +94,10 @@ class ZoneProperties(ZoneSummary):
     )
 
 
-_ZONE_EXAMPLE: dict[str, Any] = {
-    "id": "fab6bb83-beb1-4ea0-aaa6-202a8cdca98d",
-    "name": "Zone 1",
-    "round_days": [1],
-    "round_day_names": ["Mon"],
-    "cutoff": {"time": "18:00", "days_before": 1, "description": "18:00 the day before"},
-    "hub": {
-        "depot_id": "0cbbe3a1-b923-4018-8186-e02832dc8453",
-        "name": "Zone 1 hub",
-        "commune": "Gap",
-        "lon": 6.064946,
-        "lat": 44.580135,
-    },
-    "timezone": "Europe/Paris",
-}
-
-
 class ZoneFeature(BaseModel):
     """A zone as a GeoJSON Feature (``id`` = zone id)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_FEATURE_EXAMPLE]})
 
     type: Literal["Feature"]
     id: uuid.UUID
@@ -92,25 +114,7 @@ class ZoneFeatureCollection(BaseModel):
                 {
                     "type": "FeatureCollection",
                     "territory": "ecrins",
-                    "features": [
-                        {
-                            "type": "Feature",
-                            "id": _ZONE_EXAMPLE["id"],
-                            "geometry": {
-                                "type": "MultiPolygon",
-                                "coordinates": [
-                                    [[[6.05, 44.55], [6.1, 44.55], [6.1, 44.6], [6.05, 44.55]]]
-                                ],
-                            },
-                            "properties": {
-                                **_ZONE_EXAMPLE,
-                                "population": 46680,
-                                "area_km2": 249.1,
-                                "n_communes": 6,
-                                "communes": ["05059", "05060", "05061", "05075", "05087", "05179"],
-                            },
-                        }
-                    ],
+                    "features": [_FEATURE_EXAMPLE],
                 }
             ]
         }
