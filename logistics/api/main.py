@@ -11,6 +11,8 @@ from sqlalchemy.engine import Engine
 from logistics import __version__
 from logistics.api.errors import install_error_handlers
 from logistics.api.routes import collection_points, health, merchants, territories, webhooks
+from logistics.api.routes import coverage as coverage_routes
+from logistics.api.routes import zones as zones_routes
 from logistics.config import Settings
 from logistics.store.db import make_engine, make_sessionmaker
 
@@ -65,4 +67,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(merchants.router)
     app.include_router(collection_points.router)
     app.include_router(webhooks.router)
+    app.include_router(zones_routes.router)
+    app.include_router(coverage_routes.router)
     return app

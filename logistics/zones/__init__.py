@@ -8,9 +8,16 @@ isochrones from reachable roads (:func:`isochrones`), the population they reach
 """
 
 from logistics.zones._geo import to_geojson
+from logistics.zones.analysis import (
+    CoverageReport,
+    coverage_report,
+    parse_minutes,
+    straight_line_isochrones,
+)
 from logistics.zones.build import BuildParams, ZoneReport, build_zones
 from logistics.zones.coverage import (
     AREAL_METHOD,
+    SETTLED_METHOD,
     Coverage,
     isochrones,
     population_reached,
@@ -22,6 +29,7 @@ from logistics.zones.delivery import (
     french_holidays,
     next_delivery,
     next_delivery_date,
+    parse_ordered_at,
 )
 from logistics.zones.lookup import (
     ZoneLookup,
@@ -31,6 +39,13 @@ from logistics.zones.lookup import (
     zones_frame,
 )
 from logistics.zones.model import CutOff, Hub, Zone, parse_weekdays
+from logistics.zones.roads import (
+    ROAD_METHOD,
+    RoadTravelTimes,
+    isochrone_edges,
+    road_corridor,
+    road_isochrones,
+)
 from logistics.zones.travel import StraightLineEstimate, TravelTimeFn
 from logistics.zones.whatif import (
     RoundEstimate,
@@ -43,12 +58,16 @@ from logistics.zones.whatif import (
 
 __all__ = [
     "AREAL_METHOD",
+    "ROAD_METHOD",
+    "SETTLED_METHOD",
     "BuildParams",
     "Coverage",
+    "CoverageReport",
     "CutOff",
     "Delivery",
     "HolidayRule",
     "Hub",
+    "RoadTravelTimes",
     "RoundEstimate",
     "RoundModel",
     "StraightLineEstimate",
@@ -58,15 +77,22 @@ __all__ = [
     "ZoneLookup",
     "ZoneReport",
     "build_zones",
+    "coverage_report",
     "expected_round",
     "french_holidays",
+    "isochrone_edges",
     "isochrones",
     "lookup_zone",
     "lookup_zones",
     "next_delivery",
     "next_delivery_date",
+    "parse_minutes",
+    "parse_ordered_at",
     "parse_weekdays",
     "population_reached",
+    "road_corridor",
+    "road_isochrones",
+    "straight_line_isochrones",
     "to_geojson",
     "unzoned_communes",
     "what_if_collection_points",

@@ -31,6 +31,7 @@ from logistics.zones._geo import (
 
 __all__ = [
     "AREAL_METHOD",
+    "SETTLED_METHOD",
     "Coverage",
     "isochrones",
     "population_reached",
@@ -40,6 +41,11 @@ __all__ = [
 AREAL_METHOD = (
     "areal interpolation in EPSG:2154: population of each commune x share of its area inside "
     "the isochrone (population assumed evenly spread over the commune)"
+)
+SETTLED_METHOD = (
+    "dasymetric areal interpolation in EPSG:2154: population of each commune x share of its "
+    "settled land (land within the road buffer of any road) inside the isochrone (population "
+    "assumed evenly spread over the land along its roads; communes with no road: whole area)"
 )
 
 
@@ -255,11 +261,15 @@ def population_reached(
     population_col: str = "population",
     code_col: str = "code",
     name_col: str = "name",
+    settled: BaseGeometry | None = None,
 ) -> Coverage:
     """Estimate the population within each isochrone threshold, per commune and in total.
 
     Isochrones of several origins (rows sharing a ``threshold_s``) are merged first: a commune
-    is reached when any origin reaches it.
+    is reached when any origin reaches it.  By default a commune's population is taken as
+    spread evenly over its area; with ``settled`` (where people live, e.g. the land along the
+    roads from :func:`~logistics.zones.road_corridor`) it is spread over the commune's part of
+    ``settled`` instead, so that a commune whose every road is reached counts in full.
 
     Parameters
     ----------
@@ -270,6 +280,11 @@ def population_reached(
         ``name_col``, any CRS.
     population_col, code_col, name_col
         Column names in ``communes``.
+    settled
+        Optional (Multi)Polygon in EPSG:2154 where the population lives; the isochrones must
+        lie inside it (as road isochrones lie inside the corridor of the same buffer).  Shares
+        become the part of each commune's settled land inside the isochrone; a commune with
+        no settled land keeps its whole area.
 
     Returns
     -------
@@ -287,6 +302,8 @@ def population_reached(
     check_numeric(communes, population_col, "communes", code_col)
     metric = communes.to_crs(METRIC_CRS)
     area = metric.geometry.area.to_numpy()
+    if settled is not None:
+        area = _settled_area(metric.geometry.to_numpy(), settled, area)
     iso = isochrones_gdf.to_crs(METRIC_CRS)
     names = communes[name_col] if name_col in communes.columns else communes[code_col]
     population = pd.to_numeric(communes[population_col]).to_numpy(dtype=float)
@@ -334,7 +351,28 @@ def population_reached(
         geometry="geometry",
         crs=communes.crs,
     ).to_crs(STORAGE_CRS)
-    return Coverage(per_commune=per_commune, totals=pd.DataFrame(totals))
+    method = AREAL_METHOD if settled is None else SETTLED_METHOD
+    return Coverage(per_commune=per_commune, totals=pd.DataFrame(totals), method=method)
+
+
+def _settled_area(communes: np.ndarray, settled: BaseGeometry, area: np.ndarray) -> np.ndarray:
+    """Return each commune's settled area (m²), its whole area where it has none."""
+    if not isinstance(settled, BaseGeometry) or settled.geom_type not in (
+        "Polygon",
+        "MultiPolygon",
+    ):
+        raise InputError(
+            f"settled must be a shapely (Multi)Polygon in EPSG:2154, got {type(settled).__name__}",
+            {"field": "settled", "value": type(settled).__name__},
+        )
+    out = area.copy()
+    if settled.is_empty:
+        return out
+    shapely.prepare(settled)
+    idx = np.flatnonzero(shapely.intersects(communes, settled))
+    inside = shapely.area(shapely.intersection(communes[idx], settled))
+    out[idx] = np.where(inside > 0, inside, area[idx])
+    return out
 
 
 def white_zones(

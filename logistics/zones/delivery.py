@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Container
 from dataclasses import dataclass
 from typing import Literal
@@ -12,7 +13,14 @@ import holidays as holidays_lib
 from logistics.errors import InfeasibleError, InputError
 from logistics.zones.model import Zone
 
-__all__ = ["Delivery", "HolidayRule", "french_holidays", "next_delivery", "next_delivery_date"]
+__all__ = [
+    "Delivery",
+    "HolidayRule",
+    "french_holidays",
+    "next_delivery",
+    "next_delivery_date",
+    "parse_ordered_at",
+]
 
 HolidayRule = Literal["skip", "postpone", "ignore"]
 """What a round does on a public holiday.
@@ -24,6 +32,8 @@ round runs on the next day that is neither a holiday nor a Sunday, with its orig
 
 #: How far ahead to search before declaring that a zone is never served.
 HORIZON_DAYS = 400
+#: Years of ``ordered_at`` accepted (the search must stay within the calendar).
+MIN_YEAR, MAX_YEAR = 1900, 9000
 
 
 class _FrenchHolidays:
@@ -118,7 +128,8 @@ def next_delivery(
     Raises
     ------
     InputError
-        If ``ordered_at`` is naive or not a datetime, or ``holiday_rule`` is unknown.
+        If ``ordered_at`` is naive, not a datetime or outside the years 1900-9000, or
+        ``holiday_rule`` is unknown.
     InfeasibleError
         If no round is found within 400 days (e.g. every round day is a holiday).
     """
@@ -131,6 +142,12 @@ def next_delivery(
         raise InputError(
             f"ordered_at {ordered_at.isoformat()} has no time zone; give an aware datetime "
             "(e.g. 2026-05-12T17:30:00+02:00)",
+            {"field": "ordered_at", "value": ordered_at.isoformat()},
+        )
+    if not MIN_YEAR <= ordered_at.year <= MAX_YEAR:
+        raise InputError(
+            f"ordered_at {ordered_at.isoformat()} is out of range; give a time between the "
+            f"years {MIN_YEAR} and {MAX_YEAR}",
             {"field": "ordered_at", "value": ordered_at.isoformat()},
         )
     if holiday_rule not in ("skip", "postpone", "ignore"):
@@ -200,3 +217,49 @@ def next_delivery_date(
         As :func:`next_delivery`.
     """
     return next_delivery(zone, ordered_at, holidays=holidays, holiday_rule=holiday_rule).date
+
+
+# In a URL query an unescaped "+" arrives as a space: "2026-05-12T17:30:00 02:00".
+_SPACE_OFFSET = re.compile(r"^(.*T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
+
+
+def parse_ordered_at(value: str | None, *, field_name: str = "ordered_at") -> dt.datetime:
+    """Parse an order time given as ISO 8601 with an offset (``Z`` or ``+02:00``).
+
+    A space where the offset's ``+`` should be (what an unescaped ``+`` becomes in a URL) is
+    read as ``+``.
+
+    Parameters
+    ----------
+    value
+        The text, or None for now (UTC).
+    field_name
+        Name of the field, used in error messages.
+
+    Returns
+    -------
+    datetime.datetime
+        An aware datetime.
+
+    Raises
+    ------
+    InputError
+        If the text is not ISO 8601 or has no offset.
+    """
+    if value is None:
+        return dt.datetime.now(dt.UTC)
+    text = _SPACE_OFFSET.sub(r"\1+\2", value.strip())
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"{field_name} {value!r} is not an ISO 8601 time; e.g. 2026-05-12T17:30:00+02:00 "
+            "(escape '+' as %2B in a URL)",
+            {"field": field_name, "value": value},
+        ) from None
+    if when.tzinfo is None:
+        raise InputError(
+            f"{field_name} {value!r} has no offset; e.g. 2026-05-12T17:30:00+02:00 or ...Z",
+            {"field": field_name, "value": value},
+        )
+    return when

@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely import Polygon
+from shapely.geometry.base import BaseGeometry
 
 from logistics.errors import InputError
 from logistics.zones._geo import METRIC_CRS, STORAGE_CRS, check_frame
@@ -298,6 +299,7 @@ def what_if_collection_points(
     model: RoundModel | None = None,
     population_col: str = "population",
     code_col: str = "code",
+    settled: BaseGeometry | None = None,
 ) -> WhatIf:
     """Estimate the effect of adding or removing collection points.
 
@@ -323,6 +325,9 @@ def what_if_collection_points(
         Round model parameters.
     population_col, code_col
         Columns of ``communes``.
+    settled
+        Where people live, as in :func:`~logistics.zones.population_reached` (e.g. the road
+        corridor for road isochrones, so that the figures match :func:`coverage_report`'s).
 
     Returns
     -------
@@ -357,8 +362,8 @@ def what_if_collection_points(
             {"field": "add", "value": sorted(map(str, plus & base))},
         )
     scenario = (base | plus) - minus
-    before = _coverage(point_isochrones, base, by, communes, population_col, code_col)
-    after = _coverage(point_isochrones, scenario, by, communes, population_col, code_col)
+    before = _coverage(point_isochrones, base, by, communes, population_col, code_col, settled)
+    after = _coverage(point_isochrones, scenario, by, communes, population_col, code_col, settled)
     population = before.totals[["threshold_s", "minutes", "population", "reached"]].rename(
         columns={"reached": "reached_before"}
     )
@@ -389,6 +394,7 @@ def _coverage(
     communes: gpd.GeoDataFrame,
     population_col: str,
     code_col: str,
+    settled: BaseGeometry | None,
 ) -> Coverage:
     chosen = iso[iso[by].isin(ids)]
     if chosen.empty:
@@ -397,7 +403,9 @@ def _coverage(
         chosen = gpd.GeoDataFrame(
             {"threshold_s": levels}, geometry=[Polygon()] * len(levels), crs=iso.crs
         )
-    return population_reached(chosen, communes, population_col=population_col, code_col=code_col)
+    return population_reached(
+        chosen, communes, population_col=population_col, code_col=code_col, settled=settled
+    )
 
 
 def _points_per_zone(

@@ -144,6 +144,9 @@ def test_bad_inputs():
         next_delivery_date(z, dt.date(2026, 5, 11))
     with pytest.raises(InputError, match="holiday_rule"):
         next_delivery_date(z, paris("2026-05-11 10:00"), holiday_rule="move")
+    for year in (1, 9999):
+        with pytest.raises(InputError, match="out of range"):
+            next_delivery_date(z, dt.datetime(year, 6, 1, tzinfo=dt.UTC))
 
 
 def test_never_served_is_infeasible():
@@ -177,3 +180,17 @@ def test_result_is_the_first_valid_round(ordered, days, hour, before):
         cut = dt.datetime.combine(day - dt.timedelta(days=before), dt.time(hour), tzinfo=PARIS)
         assert not (day.isoweekday() in days and day not in FR and cut > at), day
         day += dt.timedelta(days=1)
+
+
+def test_parse_ordered_at():
+    from logistics.zones import parse_ordered_at
+
+    expected = dt.datetime(2026, 5, 12, 17, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert parse_ordered_at("2026-05-12T17:30:00+02:00") == expected
+    assert parse_ordered_at("2026-05-12T17:30 02:00") == expected  # "+" lost in a URL
+    assert parse_ordered_at("2026-05-12T15:30:00Z") == expected
+    assert parse_ordered_at(None).tzinfo is not None
+    with pytest.raises(InputError, match="ordered_at '2026-05-12T17:30' has no offset"):
+        parse_ordered_at("2026-05-12T17:30")
+    with pytest.raises(InputError, match="--when 'soon' is not an ISO 8601 time"):
+        parse_ordered_at("soon", field_name="--when")
