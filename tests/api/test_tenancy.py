@@ -86,6 +86,7 @@ class Row:
     args: dict[str, str] = field(default_factory=dict)
     expect: dict[str, int] = field(default_factory=dict)
     body: Callable[[dict[str, Any], str], Any] | None = None
+    query: dict[str, str] = field(default_factory=dict)
 
     def status(self, role: str) -> int:
         if role in ("no_key", "revoked"):
@@ -95,13 +96,15 @@ class Row:
     @property
     def id(self) -> str:
         shown = self.path.format(**{k: "{" + v + "}" for k, v in self.args.items()})
-        return f"{self.method} {shown}"
+        query = "&".join(f"{k}={v}" for k, v in self.query.items())
+        return f"{self.method} {shown}" + (f"?{query}" if query else "")
 
 
 ALL_READERS = {
     r: 200
     for r in ("platform_a", "platform_b", "coordinator_x", "coordinator_y", "analyst_x", "admin")
 }
+PLATFORMS_REFUSED = {"platform_a": 403, "platform_b": 403}
 NOT_PLATFORMS = {"coordinator_x": 403, "coordinator_y": 403, "analyst_x": 403, "admin": 403}
 
 
@@ -207,6 +210,25 @@ ROWS: list[Row] = [
             "analyst_x": 403,
             "admin": 204,
         },
+    ),
+    # zones and coverage: readers of territory X; lookups for any key of X
+    Row(
+        "GET",
+        "/v1/zones",
+        query={"territory": "territory_x"},
+        expect={"coordinator_x": 200, "analyst_x": 200, "admin": 200, **PLATFORMS_REFUSED},
+    ),
+    Row(
+        "GET",
+        "/v1/zones/lookup",
+        query={"territory": "territory_x", "lon": "6.102", "lat": "44.693"},
+        expect={r: 200 for r in ALL_READERS if r != "coordinator_y"},
+    ),
+    Row(
+        "GET",
+        "/v1/coverage",
+        query={"territory": "territory_x", "thresholds": "10,20", "from": "collection-points"},
+        expect={"coordinator_x": 200, "analyst_x": 200, "admin": 200, **PLATFORMS_REFUSED},
     ),
     # webhooks
     Row("GET", "/v1/webhooks", expect={"platform_a": 200, "platform_b": 200, **NOT_PLATFORMS}),
@@ -345,7 +367,8 @@ def test_tenant_isolation(client, world, row):
     for role in order:
         path = row.path.format(**{k: objects[v] for k, v in row.args.items()})
         body = row.body(objects, role) if row.body else None
-        response = client.request(row.method, path, json=body, headers=keys[role])
+        params = {k: objects.get(v, v) for k, v in row.query.items()}
+        response = client.request(row.method, path, json=body, headers=keys[role], params=params)
         expected = row.status(role)
         if response.status_code != expected:
             failures.append(
