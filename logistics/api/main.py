@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from logistics import __version__
 from logistics.api.errors import install_error_handlers
-from logistics.api.routes import health, territories
+from logistics.api.routes import bookings, health, holds, options, orders, slots, territories
 from logistics.config import Settings
 from logistics.store.db import make_engine, make_sessionmaker
 
@@ -62,4 +62,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(territories.router)
+    app.include_router(slots.router)
+    app.include_router(options.router)
+    app.include_router(holds.router)
+    app.include_router(bookings.router)
+    app.include_router(orders.router)
     return app

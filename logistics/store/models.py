@@ -621,9 +621,7 @@ class IdempotencyKey(Base):
     """A platform's idempotency key: the request it was first used with and what it created."""
 
     __tablename__ = "idempotency_keys"
-    __table_args__ = (
-        sa.CheckConstraint("length(key) BETWEEN 1 AND 200", name="key_length"),
-    )
+    __table_args__ = (sa.CheckConstraint("length(key) BETWEEN 1 AND 200", name="key_length"),)
 
     platform_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("platforms.id", ondelete="CASCADE"), primary_key=True
