@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -34,7 +33,6 @@ from logistics.store.bookings import (
 )
 from logistics.store.models import Fulfilment
 from logistics.store.slots import find_site
-from logistics.store.territory import wkb
 
 __all__ = [
     "MAX_LINES",
@@ -52,6 +50,7 @@ __all__ = [
 ]
 
 MAX_LINES = 50
+_POINT = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
 
 
 def _bad(field_name: str, value: object, accepted: str) -> InputError:
@@ -458,13 +457,13 @@ def resolve_merchants(
 
 
 def _address(session: Session, tenant: Tenant, address: AddressInput, external_id: str) -> Any:
-    point = wkb(shapely.Point(address.lon, address.lat))
+    point = {"lon": float(address.lon), "lat": float(address.lat)}
     commune = session.execute(
         sa.text(
-            "SELECT insee_code FROM communes WHERE territory_id = :t AND ST_Covers(geom, :g) "
-            "LIMIT 1"
+            "SELECT insee_code FROM communes WHERE territory_id = :t "
+            f"AND ST_Covers(geom, {_POINT}) ORDER BY insee_code LIMIT 1"
         ),
-        {"t": tenant.territory_id, "g": point},
+        {"t": tenant.territory_id, **point},
     ).scalar()
     if commune is None:
         raise InputError(
@@ -475,7 +474,7 @@ def _address(session: Session, tenant: Tenant, address: AddressInput, external_i
     return session.execute(
         sa.text(
             "INSERT INTO delivery_addresses (territory_id, platform_id, external_id, label, "
-            "address, commune_code, geom) VALUES (:t, :p, NULL, :label, :address, :c, :g) "
+            f"address, commune_code, geom) VALUES (:t, :p, NULL, :label, :address, :c, {_POINT}) "
             "RETURNING id"
         ),
         {
@@ -484,7 +483,7 @@ def _address(session: Session, tenant: Tenant, address: AddressInput, external_i
             "label": address.label or f"order {external_id}",
             "address": address.address,
             "c": commune,
-            "g": point,
+            **point,
         },
     ).scalar_one()
 

@@ -134,3 +134,70 @@ def count_over_capacity(session: Session, now: dt.datetime) -> int:
         ),
         {"now": now},
     ).scalar_one()
+
+
+def plan_stop(
+    session: Session,
+    *,
+    arrival: dt.datetime,
+    collection_point_id: uuid.UUID | None = None,
+    order_ids: tuple[uuid.UUID, ...] = (),
+    plan_status: str = "draft",
+    lon: float = 6.1028,
+    lat: float = 44.6917,
+) -> uuid.UUID:
+    """Store a plan with one round and one delivery stop arriving at `arrival`; commit.
+
+    Returns the plan's id.  The depot and van are created once per territory.
+    """
+    params = {"t": TERRITORY}
+    depot = session.execute(
+        sa.text(
+            "INSERT INTO depots (territory_id, name, geom) VALUES (:t, 'Hub', "
+            "ST_SetSRID(ST_MakePoint(6.08, 44.68), 4326)) ON CONFLICT (territory_id, name) "
+            "DO UPDATE SET name = excluded.name RETURNING id"
+        ),
+        params,
+    ).scalar_one()
+    vehicle = session.execute(
+        sa.text(
+            "INSERT INTO vehicles (territory_id, depot_id, name, capacity_kg, capacity_litres, "
+            "capacity_parcels, shift_start, shift_end) VALUES (:t, :d, 'Van 1', 600, 3000, 60, "
+            "'07:00', '19:00') ON CONFLICT (territory_id, name) DO UPDATE SET "
+            "name = excluded.name RETURNING id"
+        ),
+        {**params, "d": depot},
+    ).scalar_one()
+    day = arrival.astimezone(PARIS).date()
+    plan = session.execute(
+        sa.text(
+            "INSERT INTO plans (territory_id, service_date, status) VALUES (:t, :day, :s) "
+            "RETURNING id"
+        ),
+        {**params, "day": day, "s": plan_status},
+    ).scalar_one()
+    round_id = session.execute(
+        sa.text(
+            "INSERT INTO rounds (plan_id, territory_id, vehicle_id, service_date) "
+            "VALUES (:p, :t, :v, :day) RETURNING id"
+        ),
+        {**params, "p": plan, "v": vehicle, "day": day},
+    ).scalar_one()
+    session.execute(
+        sa.text(
+            "INSERT INTO stops (round_id, territory_id, seq, kind, collection_point_id, "
+            "order_ids, arrival, geom) VALUES (:r, :t, 1, 'delivery', :cp, :orders, :at, "
+            "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"
+        ),
+        {
+            **params,
+            "r": round_id,
+            "cp": collection_point_id,
+            "orders": list(order_ids),
+            "at": arrival,
+            "lon": lon,
+            "lat": lat,
+        },
+    )
+    session.commit()
+    return plan
