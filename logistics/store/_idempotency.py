@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 
 from logistics.errors import ConflictError, InputError
 
-__all__ = ["MAX_KEY_LENGTH", "check_key", "claim", "request_hash"]
+__all__ = [
+    "MAX_KEY_LENGTH",
+    "check_key",
+    "claim",
+    "claim_params",
+    "earlier_resource",
+    "request_hash",
+]
 
 MAX_KEY_LENGTH = 200
 
@@ -59,6 +66,53 @@ def request_hash(payload: Mapping[str, Any]) -> str:
     """Return the SHA-256 of `payload` as canonical JSON (sorted keys, no spaces)."""
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def claim_params(
+    *,
+    platform_id: uuid.UUID,
+    territory_id: str,
+    scope: str,
+    key: str,
+    digest: str,
+    resource_id: uuid.UUID,
+) -> dict[str, Any]:
+    """Return the parameters of a claim (after checking the key); see :func:`claim`.
+
+    Raises
+    ------
+    InputError
+        If the key is malformed.
+    """
+    check_key(key)
+    return {
+        "p": platform_id,
+        "scope": scope,
+        "key": key,
+        "t": territory_id,
+        "h": digest,
+        "r": resource_id,
+    }
+
+
+def earlier_resource(session: Session, params: dict[str, Any]) -> uuid.UUID:
+    """Return the resource created under a key that was already claimed.
+
+    Raises
+    ------
+    ConflictError
+        Code ``idempotency_key_reused`` if the key was first used with a different request.
+    """
+    earlier = session.execute(_EARLIER, params).one()
+    if earlier.request_hash != params["h"]:
+        raise ConflictError(
+            f"Idempotency-Key {params['key']!r} was already used for a different "
+            f"{params['scope']} request; use a new key for a new request (a retry must repeat "
+            "the first request exactly)",
+            {"field": "Idempotency-Key", "value": params["key"], "scope": params["scope"]},
+            code="idempotency_key_reused",
+        )
+    return uuid.UUID(str(earlier.resource_id))
 
 
 def claim(
@@ -101,23 +155,14 @@ def claim(
     ConflictError
         Code ``idempotency_key_reused`` if the key was first used with a different request.
     """
-    check_key(key)
-    params = {
-        "p": platform_id,
-        "scope": scope,
-        "key": key,
-        "t": territory_id,
-        "h": digest,
-        "r": resource_id,
-    }
+    params = claim_params(
+        platform_id=platform_id,
+        territory_id=territory_id,
+        scope=scope,
+        key=key,
+        digest=digest,
+        resource_id=resource_id,
+    )
     if session.execute(_CLAIM, params).first() is not None:
         return None
-    earlier = session.execute(_EARLIER, params).one()
-    if earlier.request_hash != digest:
-        raise ConflictError(
-            f"Idempotency-Key {key!r} was already used for a different {scope} request; use a "
-            "new key for a new request (a retry must repeat the first request exactly)",
-            {"field": "Idempotency-Key", "value": key, "scope": scope},
-            code="idempotency_key_reused",
-        )
-    return uuid.UUID(str(earlier.resource_id))
+    return earlier_resource(session, params)

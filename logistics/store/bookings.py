@@ -29,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from psycopg.rows import namedtuple_row
 from sqlalchemy.orm import Session
 
 from logistics.errors import ConflictError, InputError, NotFoundError
@@ -42,11 +43,12 @@ from logistics.slots import (
     Slot,
     effective_status,
     hold,
+    hold_basket,
     slots_after_drops,
     transition,
 )
 from logistics.slots._time import require_aware, utc
-from logistics.store._idempotency import claim, request_hash
+from logistics.store._idempotency import claim_params, earlier_resource, request_hash
 from logistics.store.slots import OCCUPYING_SQL, occupancy, planned_drops
 
 __all__ = [
@@ -177,27 +179,29 @@ class HoldView:
 
 # --- SQL ----------------------------------------------------------------------------------------
 
-_LOCK_SLOTS = sa.text(
-    "SELECT s.id, s.territory_id, s.merchant_id, s.collection_point_id, s.starts_at, "
-    "s.ends_at, s.capacity, s.book_from, s.book_until, s.closes_by, t.timezone, "
-    "coalesce(m.platform_id, c.platform_id) AS site_platform_id, "
-    "(c.id IS NOT NULL AND c.platform_id IS NULL) AS shared, "
-    "coalesce(m.external_id, c.external_id) AS site_external_id, "
-    "coalesce(m.name, c.name) AS site_name, c.handling_minutes "
-    "FROM slots s JOIN territories t ON t.id = s.territory_id "
-    "LEFT JOIN merchants m ON m.id = s.merchant_id "
-    "LEFT JOIN collection_points c ON c.id = s.collection_point_id "
-    "WHERE s.id = ANY(:ids) ORDER BY s.id FOR UPDATE OF s"
+# The hold takes one round trip: the ``hold_places`` function of migration 0002 claims the
+# idempotency key, locks the slot rows in id order, then (in a later statement, whose snapshot
+# sees every booking committed before the locks were granted) inserts one held booking per slot
+# only if every slot has room and is bookable now.  It runs on the session's psycopg connection
+# directly: SQLAlchemy's statement and result machinery cost more client CPU than the database
+# spends on a hold (benchmarks/booking_load.py).
+_HOLD_PLACES = (
+    "SELECT * FROM hold_places(%(ids)s, %(t)s, %(p)s, %(g)s, %(k)s, %(h)s, %(exp)s, %(now)s)"
 )
-_INSERT_HELD = sa.text(
-    "WITH occ AS MATERIALIZED (SELECT s.id, s.capacity, (SELECT count(*) FROM bookings b "
-    f"WHERE b.slot_id = s.id AND {OCCUPYING_SQL}) AS taken FROM slots s WHERE s.id = ANY(:ids)) "
-    "INSERT INTO bookings (id, territory_id, platform_id, slot_id, hold_group, status, "
-    "idempotency_key, expires_at, created_at, updated_at) "
-    "SELECT gen_random_uuid(), :t, :p, occ.id, :g, 'held', :k, :exp, :now, :now FROM occ "
-    "WHERE NOT EXISTS (SELECT 1 FROM occ WHERE taken >= capacity) "
-    "RETURNING id, slot_id"
-)
+
+
+def _fetch(session: Session, sql: str, params: dict[str, Any]) -> list[Any]:
+    """Run `sql` on the session's own psycopg connection (same transaction); return rows.
+
+    Rows are named tuples (``row.id``...).
+    """
+    connection = session.connection().connection.driver_connection
+    assert connection is not None  # a live connection of the session's transaction
+    with connection.cursor(row_factory=namedtuple_row) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 _BOOKINGS = (
     "SELECT b.id, b.hold_group, b.platform_id, b.territory_id, b.slot_id, b.order_id, "
     "b.status, b.expires_at, b.created_at, b.updated_at, s.starts_at, s.ends_at, s.capacity, "
@@ -337,6 +341,23 @@ def _refuse(refusals: list[dict[str, Any]], basket: bool) -> ConflictError:
     return ConflictError(f"cannot hold: {only['message']}", only, code=code)
 
 
+def _with_slot_ids(error: ConflictError, slots: dict[int, Slot]) -> ConflictError:
+    """Name the slots of a pure-rule refusal by their store ids (as the API shows them)."""
+    ids = {slot.id: slot_id for slot_id, slot in slots.items()}
+
+    def rename(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: ids.get(v, v) if k == "slot_id" else rename(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [rename(v) for v in value]
+        if isinstance(value, str):
+            for pure, slot_id in ids.items():
+                value = value.replace(f"slot {pure}", f"slot {slot_id} ({pure.split('@')[1]})")
+        return value
+
+    return ConflictError(rename(error.message), rename(error.details), code=error.code)
+
+
 def _drop_refusals(session: Session, slots: dict[int, Slot], rows: dict[int, Any]) -> list[dict]:
     """Refuse collection-point slots that start before the day's planned drop plus handling."""
     points = [r for r in rows.values() if r.collection_point_id is not None]
@@ -406,19 +427,38 @@ def hold_slots(
     require_aware(now, "now")
     policy = HoldPolicy(ttl_minutes)
     hold_id = uuid.uuid4()
+    digest = None if idempotency_key is None else request_hash(request.fingerprint())
+    params = None
     if idempotency_key is not None:
-        earlier = claim(
-            session,
+        params = claim_params(
             platform_id=tenant.platform_id,
             territory_id=tenant.territory_id,
             scope="holds",
             key=idempotency_key,
-            digest=request_hash(request.fingerprint()),
+            digest=str(digest),
             resource_id=hold_id,
         )
-        if earlier is not None:
-            return replace(get_hold(session, earlier, now), replayed=True)
-    rows = {r.id: r for r in session.execute(_LOCK_SLOTS, {"ids": sorted(request.slot_ids)})}
+    expires = utc(now) + policy.ttl
+    found = _fetch(
+        session,
+        _HOLD_PLACES,
+        {
+            "ids": sorted(request.slot_ids),
+            "t": tenant.territory_id,
+            "p": tenant.platform_id,
+            "g": hold_id,
+            "k": idempotency_key,
+            "h": digest,
+            "exp": expires,
+            "now": utc(now),
+        },
+    )
+    if found and not found[0].claimed:
+        assert params is not None
+        earlier = earlier_resource(session, params)
+        return replace(get_hold(session, earlier, now), replayed=True)
+    # From here on, an error means the caller rolls back whatever hold_places wrote.
+    rows = {r.id: r for r in found}
     unknown = [
         i
         for i in request.slot_ids
@@ -436,51 +476,39 @@ def hold_slots(
     if basket:
         ordered = tuple(slots[i] for i in request.slot_ids)
         points = {str(r.collection_point_id) for r in rows.values() if r.collection_point_id}
-        BasketHold(
+        ordered_basket = BasketHold(
             merchant_ids=tuple(str(m) for m in request.merchant_ids),
             slots=ordered,
             collection_point_id=next(iter(points)) if len(ordered) == 1 and points else None,
         )
-    refusals = []
-    for i in request.slot_ids:
-        refusal = slots[i].refusal(now)
-        if refusal is not None:
-            refusals.append({"slot_id": i, "reason": refusal.code, "message": refusal.message})
-    refusals += _drop_refusals(session, slots, rows)
-    if refusals:
-        raise _refuse(refusals, basket)
-    held = [hold(slots[i], now, policy=policy) for i in request.slot_ids]
-    inserted = session.execute(
-        _INSERT_HELD,
-        {
-            "ids": list(request.slot_ids),
-            "t": tenant.territory_id,
-            "p": tenant.platform_id,
-            "g": hold_id,
-            "k": idempotency_key,
-            "exp": utc(held[0].expires_at),
-            "now": utc(now),
-        },
-    ).all()
-    if len(inserted) != len(request.slot_ids):
-        taken = occupancy(session, list(request.slot_ids), now)
+    # The pure rules decide and explain (slot_started, booking_closed, booking_not_open).
+    try:
+        if basket:
+            held = hold_basket(ordered_basket, now, policy=policy)
+        else:
+            held = (hold(slots[request.slot_ids[0]], now, policy=policy),)
+    except ConflictError as exc:
+        raise _with_slot_ids(exc, slots) from None
+    late = _drop_refusals(session, slots, rows)
+    if late:
+        raise _refuse(late, basket)
+    if any(r.booking_id is None for r in rows.values()):
         raise _refuse(
             [
                 {
                     "slot_id": i,
                     "reason": "full",
                     "message": f"slot {i} at {rows[i].site_name!r} "
-                    f"({slots[i].start.isoformat()}) is full ({taken.get(i, 0)} of "
+                    f"({slots[i].start.isoformat()}) is full ({rows[i].taken} of "
                     f"{rows[i].capacity} places taken)",
                     "capacity": rows[i].capacity,
-                    "occupancy": taken.get(i, 0),
+                    "occupancy": rows[i].taken,
                 }
                 for i in request.slot_ids
-                if taken.get(i, 0) >= rows[i].capacity
+                if rows[i].taken >= rows[i].capacity
             ],
             basket,
         )
-    booking_ids = {slot_id: booking_id for booking_id, slot_id in inserted}
     at = utc(now)
     views = []
     for i in request.slot_ids:
@@ -488,7 +516,7 @@ def hold_slots(
         tz = ZoneInfo(r.timezone)
         views.append(
             BookingView(
-                id=booking_ids[i],
+                id=r.booking_id,
                 hold_id=hold_id,
                 platform_id=tenant.platform_id,
                 territory_id=tenant.territory_id,

@@ -67,6 +67,7 @@ _FINAL_OCCUPYING = ", ".join(
 OCCUPYING_SQL = f"(b.status IN ({_FINAL_OCCUPYING}) OR (b.status = 'held' AND b.expires_at > :now))"
 """SQL predicate on ``bookings b``: the booking occupies capacity at the bound ``:now``."""
 
+
 _SITE_COLUMNS = """
     s.id, s.territory_id, s.platform_id, s.external_id, s.name, s.opening_hours,
     s.slot_minutes, s.slot_capacity, s.buffer_minutes, s.notice_minutes, s.same_day_cutoff,

@@ -137,12 +137,24 @@ class PointOptions(SiteOptions):
 class ZoneRef(BaseModel):
     """A delivery zone."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"id": "2f4a6c8e-0b1d-4e3f-8a5c-7e9b1d3f5a07", "name": "Champsaur"}]
+        }
+    )
+
     id: uuid.UUID
     name: str
 
 
 class DeliveryDay(BaseModel):
     """A home-delivery day and the deadline to order for it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"date": "2026-06-16", "order_by": "2026-06-15T18:00:00+02:00"}]
+        }
+    )
 
     date: dt.date
     order_by: dt.datetime

@@ -178,6 +178,8 @@ class OrderCreate(BaseModel):
 class OrderLineOut(BaseModel):
     """A stored order line."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [ORDER_EXAMPLE["lines"][0]]})
+
     id: uuid.UUID
     merchant_id: uuid.UUID
     merchant: str = Field(description="The merchant's external id.")
@@ -191,6 +193,12 @@ class OrderLineOut(BaseModel):
 class DeliveryAddressOut(BaseModel):
     """A stored delivery address."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{**HOME_DELIVERY_EXAMPLE["delivery_address"], "commune_code": "05054"}]
+        }
+    )
+
     lon: float
     lat: float
     address: str | None
@@ -201,6 +209,18 @@ class DeliveryAddressOut(BaseModel):
 class CollectionPointRef(BaseModel):
     """The collection point of an order."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "7a2c4e6f-8b0d-4f1a-9c3e-5d7f9b1a3c05",
+                    "external_id": "cp-mairie",
+                    "name": "Mairie de Saint-Bonnet",
+                }
+            ]
+        }
+    )
+
     id: uuid.UUID
     external_id: str
     name: str
@@ -208,6 +228,19 @@ class CollectionPointRef(BaseModel):
 
 class PlannedOut(BaseModel):
     """The order in the latest plan of its day (published first)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "plan_id": "3c5e7a9b-1d2f-4a6c-8e0b-2d4f6a8c0e13",
+                    "plan_status": "published",
+                    "round_id": "9e1f3a5c-7b9d-4c2e-a4f6-8b0d2f4a6c24",
+                    "eta": "2026-06-17T15:20:00+02:00",
+                }
+            ]
+        }
+    )
 
     plan_id: uuid.UUID
     plan_status: Literal["draft", "published"]
