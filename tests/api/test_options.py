@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
@@ -225,3 +230,32 @@ def test_slots_route(co):
     assert response.status_code == 422 and "site='shop-1'" in response.json()["error"]["message"]
     response = co.client.get("/v1/slots", params={"site": "merchant:m-bakery"}, headers=coordinator)
     assert response.status_code == 403
+
+
+GOLDEN = Path(__file__).resolve().parents[2] / "docs" / "examples"
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _masked(document):
+    """Replace the (random) UUIDs of a document, keeping which ones are equal."""
+    seen: dict[str, str] = {}
+    text = _UUID.sub(
+        lambda m: seen.setdefault(m.group(0), f"<uuid-{len(seen)}>"), json.dumps(document)
+    )
+    return json.loads(text)
+
+
+def test_golden_example(co):
+    """docs/examples/options.*.json: the documented request gives the documented response."""
+    co.hold([co.slot(co.seed.bakery, "09:30")["id"]])
+    co.hold([co.slot(co.seed.bakery, "10:00")["id"]])
+    co.hold([co.slot(co.seed.bakery, "10:00")["id"]])
+    request = json.loads((GOLDEN / "options.request.json").read_text())
+    response = co.client.post("/v1/options", json=request, headers=co.a)
+    assert response.status_code == 200
+    if os.environ.get("LOGISTICS_UPDATE_GOLDEN"):
+        (GOLDEN / "options.response.json").write_text(
+            json.dumps(response.json(), indent=2, ensure_ascii=False) + "\n"
+        )
+    expected = json.loads((GOLDEN / "options.response.json").read_text())
+    assert _masked(response.json()) == _masked(expected)
