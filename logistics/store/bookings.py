@@ -240,6 +240,17 @@ def _pure(row: Any) -> Booking:
     )
 
 
+def _transition(booking: Booking, action: Action, now: dt.datetime) -> Booking:
+    """Apply the pure rule; its refusals name the slot by its store id (an integer)."""
+    try:
+        return transition(booking, action, now)
+    except ConflictError as exc:
+        details = exc.details
+        if isinstance(details, dict) and str(details.get("slot_id", "")).isdigit():
+            details = {**details, "slot_id": int(details["slot_id"])}
+        raise ConflictError(exc.message, details, code=exc.code) from None
+
+
 def _view(row: Any, now: dt.datetime) -> BookingView:
     tz = ZoneInfo(row.timezone)
     site_kind = "merchant" if row.merchant_id is not None else "collection_point"
@@ -574,7 +585,7 @@ def release_hold(
                 {"hold_id": str(hold_id), "status": "confirmed", "action": "release"},
                 code="hold_confirmed",
             )
-        transition(booking, Action.CANCEL, now)
+        _transition(booking, Action.CANCEL, now)
     _set_status(session, [r.id for r in rows], BookingStatus.CANCELLED, now)
     return get_hold(session, hold_id, now)
 
@@ -663,7 +674,7 @@ def confirm_hold(
             code="order_cancelled",
         )
     for row in rows:
-        transition(_pure(row), Action.CONFIRM, now)
+        _transition(_pure(row), Action.CONFIRM, now)
     _check_matches(session, hold_id, order, rows)
     others = session.execute(
         sa.text(
@@ -805,7 +816,7 @@ def booking_action(
     ).first()
     if row is None or (visible is not None and not visible(row.platform_id, row.territory_id)):
         raise _no_booking(booking_id)
-    after = transition(_pure(row), act, now)
+    after = _transition(_pure(row), act, now)
     _set_status(session, [row.id], after.status, now)
     return get_booking(session, booking_id, now)
 
@@ -841,7 +852,7 @@ def cancel_bookings_for_order(
                 code="order_collected",
             )
         if status in (BookingStatus.HELD, BookingStatus.CONFIRMED):
-            transition(_pure(row), Action.CANCEL, now)
+            _transition(_pure(row), Action.CANCEL, now)
             to_cancel.append(row.id)
     _set_status(session, to_cancel, BookingStatus.CANCELLED, now)
     return [get_booking(session, booking_id, now) for booking_id in to_cancel]
