@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
@@ -19,6 +19,7 @@ from logistics.api.schemas.options import (
     OptionsRequest,
     PointOptions,
     ShopOptions,
+    SiteReason,
     ZoneRef,
 )
 from logistics.api.schemas.slots import SlotOut, site_ref
@@ -39,15 +40,9 @@ from logistics.store.slots import (
 router = APIRouter(prefix="/v1/options", tags=["options"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {k: ERROR_RESPONSES[k] for k in (401, 403, 422)}
-# When no slot of a site can be held, the site's reason is the first of these among its slots.
-_SITE_REASONS = (
-    "full",
-    "storage_full",
-    "before_drop",
-    "booking_closed",
-    "booking_not_open",
-    "slot_started",
-)
+# When no slot of a site can be held, the site's reason is the first of the slots' reasons in
+# this order (SiteReason lists the site's own reasons first).
+_SITE_REASONS = get_args(SiteReason)[2:]
 HOME_DELIVERY_DAYS = 3
 """Round days offered for home delivery."""
 HOME_DELIVERY_HORIZON = 28
