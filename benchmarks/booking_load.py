@@ -260,7 +260,13 @@ def main() -> None:
     """Run the benchmark and print its table and summary line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=32)
-    parser.add_argument("--processes", type=int, default=4, help="processes sharing the workers")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="processes sharing the workers (default: one per core; more compete with the "
+        "database for the cores)",
+    )
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--hot-seconds", type=float, default=5.0)
     parser.add_argument("--days", type=int, default=14, help="days of slots materialised")
