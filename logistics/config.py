@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `logistics serve` listens on.")
     port: int = Field(8000, description="Port `logistics serve` listens on.")
+    hold_ttl_minutes: int = Field(
+        10, ge=1, le=1440, description="Minutes an unconfirmed slot hold keeps its place."
+    )
 
 
 @lru_cache(maxsize=1)

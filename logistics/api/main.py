@@ -10,7 +10,18 @@ from sqlalchemy.engine import Engine
 
 from logistics import __version__
 from logistics.api.errors import install_error_handlers
-from logistics.api.routes import collection_points, health, merchants, territories, webhooks
+from logistics.api.routes import (
+    bookings,
+    collection_points,
+    health,
+    holds,
+    merchants,
+    options,
+    orders,
+    slots,
+    territories,
+    webhooks,
+)
 from logistics.api.routes import coverage as coverage_routes
 from logistics.api.routes import zones as zones_routes
 from logistics.config import Settings
@@ -69,4 +80,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(webhooks.router)
     app.include_router(zones_routes.router)
     app.include_router(coverage_routes.router)
+    app.include_router(slots.router)
+    app.include_router(options.router)
+    app.include_router(holds.router)
+    app.include_router(bookings.router)
+    app.include_router(orders.router)
     return app

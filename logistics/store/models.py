@@ -561,6 +561,8 @@ class Slot(Base):
         sa.CheckConstraint("num_nonnulls(merchant_id, collection_point_id) = 1", name="one_site"),
         sa.CheckConstraint("ends_at > starts_at", name="slot_order"),
         sa.CheckConstraint("capacity >= 0", name="capacity_nonnegative"),
+        sa.CheckConstraint("closes_by IN ('start', 'notice', 'cutoff')", name="closes_by"),
+        sa.CheckConstraint("book_until IS NULL OR book_until <= starts_at", name="book_until"),
         sa.Index("ix_slots_territory_id_starts_at", "territory_id", "starts_at"),
     )
 
@@ -577,6 +579,15 @@ class Slot(Base):
     starts_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
     ends_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True))
     capacity: Mapped[int] = mapped_column(sa.Integer)
+    book_from: Mapped[dt.datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), doc="First instant the slot may be booked (horizon)."
+    )
+    book_until: Mapped[dt.datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), doc="Booking deadline (notice or cut-off); null: the start."
+    )
+    closes_by: Mapped[str] = mapped_column(
+        sa.String(16), server_default="start", doc="Rule that set book_until."
+    )
 
 
 class Booking(Base):
@@ -586,6 +597,7 @@ class Booking(Base):
     __table_args__ = (
         sa.Index("ix_bookings_slot_id_status", "slot_id", "status"),
         sa.Index("ix_bookings_platform_id_idempotency_key", "platform_id", "idempotency_key"),
+        sa.CheckConstraint("status <> 'held' OR expires_at IS NOT NULL", name="held_expires"),
     )
 
     id: Mapped[uuid.UUID] = _uuid_pk()
@@ -707,3 +719,20 @@ class WebhookAttempt(Base):
     status_code: Mapped[int | None] = mapped_column(sa.Integer)
     error: Mapped[str | None] = mapped_column(sa.Text)
     duration_ms: Mapped[float] = mapped_column(sa.Float)
+
+
+class IdempotencyKey(Base):
+    """A platform's idempotency key: the request it was first used with and what it created."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (sa.CheckConstraint("length(key) BETWEEN 1 AND 200", name="key_length"),)
+
+    platform_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("platforms.id", ondelete="CASCADE"), primary_key=True
+    )
+    scope: Mapped[str] = mapped_column(sa.Text, primary_key=True, doc="holds or orders.")
+    key: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    territory_id: Mapped[str] = _territory_fk()
+    request_hash: Mapped[str] = mapped_column(sa.Text, doc="SHA-256 of the canonical request.")
+    resource_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, doc="The hold or order created.")
+    created_at: Mapped[dt.datetime] = _created_at()

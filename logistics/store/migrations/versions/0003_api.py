@@ -6,7 +6,7 @@ shipped by the installed procrastinate (pinned in requirements.lock), applied he
 that runs the SQL files of ``procrastinate/sql/migrations/`` between the two versions.
 
 Revision ID: 0003_api
-Revises: 0001_initial
+Revises: 0002_bookings
 Create Date: 2026-11-27 12:10:29.020443
 """
 
@@ -18,7 +18,7 @@ from procrastinate.schema import SchemaManager
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0003_api"
-down_revision: str | None = "0001_initial"
+down_revision: str | None = "0002_bookings"
 branch_labels: str | tuple[str, ...] | None = None
 depends_on: str | tuple[str, ...] | None = None
 

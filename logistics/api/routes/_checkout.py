@@ -1,0 +1,63 @@
+"""Dependencies shared by the checkout routers (slots, options, holds, bookings, orders).
+
+- :func:`get_now`: the request's clock (tests override it with
+  ``app.dependency_overrides[get_now]``); every booking rule and every hold expiry reads it.
+- :data:`IdempotencyKey`: the required ``Idempotency-Key`` header.
+- :func:`tenant`: the calling platform and its territory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import Depends, Header, Request, Response
+
+from logistics.api.auth import Principal
+from logistics.store._idempotency import MAX_KEY_LENGTH
+from logistics.store.bookings import Tenant
+
+
+def get_now() -> dt.datetime:
+    """Return the current instant (UTC)."""
+    return dt.datetime.now(dt.UTC)
+
+
+NowDep = Annotated[dt.datetime, Depends(get_now)]
+"""The instant of the request."""
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=MAX_KEY_LENGTH,
+        description="A key unique to this request (e.g. a UUID). A retry with the same key and "
+        "the same body returns the first result (header `Idempotent-Replayed: true`) and "
+        "creates nothing more; the same key with another body is refused (409).",
+        examples=["3f1c2a9e-6b1d-4f5e-9a51-0c1d2e3f4a5b"],
+    ),
+]
+
+
+def tenant(principal: Principal) -> Tenant:
+    """Return the calling platform (refuse non-platform keys with 403).
+
+    Raises
+    ------
+    PermissionDeniedError
+        The key is not a platform key.
+    """
+    platform_id = principal.require_platform()
+    assert principal.territory_id is not None  # platform keys are bound to their territory
+    return Tenant(platform_id, principal.territory_id)
+
+
+def hold_ttl_minutes(request: Request) -> int:
+    """Return the configured hold time to live (``LOGISTICS_HOLD_TTL_MINUTES``)."""
+    return int(request.app.state.settings.hold_ttl_minutes)
+
+
+def mark_replay(response: Response, replayed: bool) -> None:
+    """Tell an idempotent replay from a first answer (``Idempotent-Replayed`` header)."""
+    response.headers["Idempotent-Replayed"] = "true" if replayed else "false"
