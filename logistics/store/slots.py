@@ -43,7 +43,6 @@ __all__ = [
     "Site",
     "SiteKind",
     "SlotView",
-    "ZoneDays",
     "find_site",
     "get_site",
     "list_slots",
@@ -54,7 +53,6 @@ __all__ = [
     "planned_drops",
     "site_template",
     "stored_parcels",
-    "zones_containing",
 ]
 
 SiteKind = Literal["merchant", "collection_point"]
@@ -530,44 +528,6 @@ def nearby_collection_points(
         distance = float(values.pop("distance_m"))
         found.append((Site(**values), distance))
     return found
-
-
-@dataclass(frozen=True)
-class ZoneDays:
-    """A delivery zone's round days (ISO weekdays) and order cut-off."""
-
-    id: uuid.UUID
-    name: str
-    round_days: tuple[int, ...]
-    cutoff: dt.time
-    cutoff_days_before: int
-
-
-def zones_containing(
-    session: Session, territory_id: str, lon: float, lat: float
-) -> tuple[int, list[ZoneDays]]:
-    """Return how many zones the territory has, and those containing (`lon`, `lat`).
-
-    Returns
-    -------
-    tuple
-        ``(zones in the territory, zones whose outline contains the point, by name)``.
-    """
-    total = session.execute(
-        sa.text("SELECT count(*) FROM zones WHERE territory_id = :t"), {"t": territory_id}
-    ).scalar_one()
-    rows = session.execute(
-        sa.text(
-            "SELECT id, name, round_days, cutoff, cutoff_days_before FROM zones "
-            "WHERE territory_id = :t AND geom IS NOT NULL "
-            "AND ST_Contains(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) ORDER BY name"
-        ),
-        {"t": territory_id, "lon": lon, "lat": lat},
-    )
-    return int(total), [
-        ZoneDays(r.id, r.name, tuple(sorted(r.round_days)), r.cutoff, r.cutoff_days_before)
-        for r in rows
-    ]
 
 
 def over_capacity(session: Session, now: dt.datetime) -> list[dict[str, int]]:

@@ -34,6 +34,7 @@ from logistics.zones import CoverageReport, CutOff, Hub, Zone, coverage_report, 
 __all__ = [
     "HUB_MARK",
     "OriginKind",
+    "count_zones",
     "coverage_fingerprint",
     "coverage_origins",
     "load_territory_network",
@@ -197,7 +198,8 @@ def read_zones(
         Only these zones (default: all).
     geometry
         False leaves out the outlines of zones made of communes (the polygons of polygon
-        zones are kept: :func:`zone_objects` needs them), which is much lighter when only
+        zones, and the outlines of zones without a hub depot, are kept: :func:`zone_objects`
+        needs them, the latter to place a stand-in hub), which is much lighter when only
         round days and cut-offs are wanted.
 
     Returns
@@ -216,7 +218,9 @@ def read_zones(
     """
     get_territory(session, territory_id)
     sql = _ZONES_SQL.format(
-        geom="z.geom" if geometry else "CASE WHEN cardinality(z.commune_codes) = 0 THEN z.geom END",
+        geom="z.geom"
+        if geometry
+        else "CASE WHEN cardinality(z.commune_codes) = 0 OR z.hub_depot_id IS NULL THEN z.geom END",
         names="" if names is None else "AND z.name = ANY(:names)",
     )
     params: dict[str, Any] = {"t": territory_id}
@@ -291,6 +295,14 @@ def lookup_zone_sql(
     ).bindparams(t=territory_id, lon=float(lon), lat=float(lat))
     row = session.execute(stmt).first()
     return None if row is None else dict(row._mapping)
+
+
+def count_zones(session: Session, territory_id: str | None) -> int:
+    """Return how many zones a territory has (every territory's when ``territory_id`` is None)."""
+    stmt = sa.text(
+        "SELECT count(*) FROM zones WHERE CAST(:t AS text) IS NULL OR territory_id = :t"
+    ).bindparams(t=territory_id)
+    return int(session.execute(stmt).scalar_one())
 
 
 def lookup_zones_sql(

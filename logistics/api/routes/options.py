@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any, get_args
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 
 from logistics.api.auth import PlatformPrincipal
 from logistics.api.deps import SessionDep
 from logistics.api.routes._checkout import NowDep, tenant
-from logistics.api.schemas import ERROR_RESPONSES
+from logistics.api.routes._responses import error_responses
 from logistics.api.schemas.options import (
     DeliveryDay,
     HomeDeliveryOptions,
@@ -23,30 +22,22 @@ from logistics.api.schemas.options import (
     ZoneRef,
 )
 from logistics.api.schemas.slots import SlotOut, site_ref
+from logistics.errors import InfeasibleError, InputError
 from logistics.slots import rank_slots
-from logistics.slots._time import local_instant
 from logistics.store.bookings import Tenant
 from logistics.store.orders import resolve_merchants
-from logistics.store.slots import (
-    Site,
-    SlotView,
-    ZoneDays,
-    get_site,
-    list_slots,
-    nearby_collection_points,
-    zones_containing,
-)
+from logistics.store.slots import Site, SlotView, get_site, list_slots, nearby_collection_points
+from logistics.store.zones import count_zones, lookup_zone_sql, read_zones, zone_objects
+from logistics.zones import Zone, next_delivery
 
 router = APIRouter(prefix="/v1/options", tags=["options"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {k: ERROR_RESPONSES[k] for k in (401, 403, 422)}
+_ERRORS: dict[int | str, dict[str, Any]] = error_responses(401, 403, 422)
 # When no slot of a site can be held, the site's reason is the first of the slots' reasons in
 # this order (SiteReason lists the site's own reasons first).
 _SITE_REASONS = get_args(SiteReason)[2:]
 HOME_DELIVERY_DAYS = 3
 """Round days offered for home delivery."""
-HOME_DELIVERY_HORIZON = 28
-"""Days ahead searched for round days."""
 
 
 def _ranked(views: list[SlotView], limit: int) -> list[SlotOut]:
@@ -77,51 +68,55 @@ def _site_options(
 
 
 def next_round_days(
-    zone: ZoneDays, now: dt.datetime, tz: ZoneInfo, count: int = HOME_DELIVERY_DAYS
+    zone: Zone, now: dt.datetime, count: int = HOME_DELIVERY_DAYS
 ) -> list[DeliveryDay]:
-    """Return the zone's next `count` round days whose order cut-off is still ahead.
+    """Return the next `count` home deliveries an order placed at `now` can go on.
 
-    An order for round day D must be placed before ``cutoff`` (local time) on
-    D − ``cutoff_days_before``.  Extension point: the zones package's
-    ``logistics.zones.next_delivery_date`` is meant to replace this minimal rule.
+    The zones core decides each one (:func:`logistics.zones.next_delivery`: round days, the
+    order cut-off in the zone's time zone, no round on French public holidays); the delivery
+    after one is the first an order placed at that one's cut-off still makes.
     """
-    days = []
-    today = now.astimezone(tz).date()
-    for offset in range(HOME_DELIVERY_HORIZON):
-        day = today + dt.timedelta(days=offset)
-        if day.isoweekday() not in zone.round_days:
-            continue
-        deadline = local_instant(
-            day - dt.timedelta(days=zone.cutoff_days_before),
-            zone.cutoff,
-            tz,
-        )
-        if now < deadline:
-            days.append(DeliveryDay(date=day, order_by=deadline.astimezone(tz)))
-            if len(days) == count:
-                break
+    days: list[DeliveryDay] = []
+    ordered_at = now
+    while len(days) < count:
+        try:
+            delivery = next_delivery(zone, ordered_at)
+        except InfeasibleError:
+            break
+        days.append(DeliveryDay(date=delivery.date, order_by=delivery.cutoff))
+        ordered_at = delivery.cutoff
     return days
 
 
 def home_delivery(
-    session: SessionDep, who: Tenant, lon: float, lat: float, now: dt.datetime, tz: ZoneInfo
+    session: SessionDep, who: Tenant, lon: float, lat: float, now: dt.datetime
 ) -> HomeDeliveryOptions:
-    """Return the home-delivery days of the zone containing the customer's position."""
-    total, zones = zones_containing(session, who.territory_id, lon, lat)
-    if not zones:
+    """Return the home-delivery days of the stored zone containing the customer's position."""
+    found = lookup_zone_sql(session, who.territory_id, lon, lat)
+    if found is None:
         reason = (
             "no zones defined for this territory"
-            if total == 0
+            if count_zones(session, who.territory_id) == 0
             else "no delivery zone contains this address"
         )
         return HomeDeliveryOptions(zone=None, round_weekdays=[], days=[], reason=reason)
-    zone = zones[0]
-    days = next_round_days(zone, now, tz)
+    ref = ZoneRef(id=found["id"], name=found["name"])
+    frame = read_zones(session, who.territory_id, names=[found["name"]], geometry=False)
+    try:
+        zone = zone_objects(frame)[0]
+    except InputError as exc:  # e.g. a zone stored without round days: no day, and why
+        return HomeDeliveryOptions(
+            zone=ref,
+            round_weekdays=sorted(int(d) for d in frame.iloc[0]["round_days"]),
+            days=[],
+            reason=f"zone {ref.name!r} cannot be served: {exc.message}",
+        )
+    days = next_round_days(zone, now)
     return HomeDeliveryOptions(
-        zone=ZoneRef(id=zone.id, name=zone.name),
-        round_weekdays=list(zone.round_days),
+        zone=ref,
+        round_weekdays=sorted(zone.round_days),
         days=days,
-        reason=None if days else f"zone {zone.name!r} has no round day in the next weeks",
+        reason=None if days else f"zone {zone.name!r} has no round day in the coming year",
     )
 
 
@@ -165,7 +160,7 @@ def _options(session: SessionDep, who: Tenant, now: dt.datetime, req: OptionsReq
         last_day=last,
         at_shop=at_shop,
         collection_points=points,
-        home_delivery=home_delivery(session, who, req.lon, req.lat, now, tz),
+        home_delivery=home_delivery(session, who, req.lon, req.lat, now),
     )
 
 
@@ -180,14 +175,17 @@ def options_get(
 
     Pickup slots at each merchant's shop and at collection points within `radius_km`, each
     least crowded first with its occupancy, or the reason it cannot be held (full, past its
-    cut-off, closed...); and the home-delivery days of the zone containing the customer's
-    position.
+    cut-off, closed...); and the next home-delivery days of the zone containing the customer's
+    position (its round days and order cut-off; no round on French public holidays).
     """
     return _options(session, tenant(principal), now, query)
 
 
 @router.post(
-    "", response_model=OptionsOut, summary="Options for a basket (JSON body)", responses=_ERRORS
+    "",
+    response_model=OptionsOut,
+    summary="Options for a basket (JSON body)",
+    responses=error_responses(400, 401, 403, 422),
 )
 def options_post(
     body: OptionsRequest, session: SessionDep, principal: PlatformPrincipal, now: NowDep

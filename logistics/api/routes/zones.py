@@ -8,49 +8,18 @@ import geopandas as gpd
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from logistics.api.auth import AnyPrincipal, Principal, ReaderPrincipal
+from logistics.api.auth import AnyPrincipal, ReaderPrincipal
 from logistics.api.deps import SessionDep
-from logistics.api.schemas.common import ERROR_RESPONSES
+from logistics.api.routes._responses import error_responses
+from logistics.api.routes._territory import TerritoryQuery, resolve_territory
 from logistics.api.schemas.zones import ZoneFeatureCollection, ZoneLookupOut
-from logistics.errors import InputError
 from logistics.store.territory import get_territory
-from logistics.store.zones import lookup_zone_sql, read_zones, zone_objects
+from logistics.store.zones import count_zones, lookup_zone_sql, read_zones, zone_objects
 from logistics.zones import CutOff, next_delivery, parse_ordered_at, to_geojson
 
 router = APIRouter(prefix="/v1/zones", tags=["zones"])
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-TerritoryQuery = Annotated[
-    str | None,
-    Query(
-        description="Territory id (default: the territory of the key).",
-        examples=["ecrins"],
-        pattern=r"^[a-z0-9][a-z0-9_-]*$",
-        max_length=64,
-    ),
-]
-
-
-def resolve_territory(principal: Principal, territory: str | None) -> str:
-    """Return the territory asked for, or the key's; refuse one the key may not see.
-
-    Raises
-    ------
-    InputError
-        If neither the request nor the key names a territory.
-    NotFoundError
-        If the key is bound to another territory.
-    """
-    territory = territory or principal.territory_id
-    if territory is None:
-        raise InputError(
-            "territory: this key is bound to no territory; give ?territory=<id> "
-            "(see GET /v1/territories)",
-            {"field": "territory", "value": None},
-        )
-    principal.check_territory(territory)
-    return territory
 
 
 def _summary(row: Any) -> dict[str, Any]:
@@ -81,7 +50,7 @@ def _summary(row: Any) -> dict[str, Any]:
     "",
     response_model=ZoneFeatureCollection,
     summary="Delivery zones of a territory as GeoJSON",
-    responses={k: ERROR_RESPONSES[k] for k in (401, 403, 404, 422)},
+    responses=error_responses(401, 403, 404, 422),
 )
 def zones(
     session: SessionDep, principal: ReaderPrincipal, territory: TerritoryQuery = None
@@ -114,7 +83,7 @@ def zones(
     "/lookup",
     response_model=ZoneLookupOut,
     summary="Zone serving a point and its next delivery date",
-    responses={k: ERROR_RESPONSES[k] for k in (401, 404, 422)},
+    responses=error_responses(401, 404, 422),
 )
 def lookup(
     session: SessionDep,
@@ -170,13 +139,7 @@ def lookup(
 
 
 def _nowhere(session: SessionDep, territory: str | None) -> dict[str, Any]:
-    import sqlalchemy as sa
-
-    count = session.scalar(
-        sa.text(
-            "SELECT count(*) FROM zones WHERE CAST(:t AS text) IS NULL OR territory_id = :t"
-        ).bindparams(t=territory)
-    )
+    count = count_zones(session, territory)
     where = f"territory {territory!r}" if territory else "any territory"
     if not count:
         reason, message = "no_zones", f"{where} has no zones yet"
