@@ -108,9 +108,13 @@ def get_principal(
     return principal
 
 
-def require_roles(*roles: Role) -> object:
-    """Build a dependency that admits only keys of ``roles`` (admins always pass)."""
-    allowed = {*roles, Role.ADMIN}
+def require_roles(*roles: Role, admin: bool = True) -> object:
+    """Build a dependency that admits only keys of ``roles`` (and admins, unless ``admin=False``).
+
+    ``admin=False`` is for writes to a platform's own objects, which administrators read but
+    do not change.
+    """
+    allowed = {*roles, Role.ADMIN} if admin else set(roles)
 
     def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if principal.role not in allowed:

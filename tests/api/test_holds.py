@@ -282,8 +282,9 @@ def test_roles(co):
     hold = co.hold([co.slot(co.seed.bakery, "09:30")["id"]]).json()
     coordinator = co.make_key("coordinator", territory=TERRITORY)
     analyst = co.make_key("analyst", territory=TERRITORY)
-    for reader in (coordinator, analyst):
-        assert co.client.get(f"/v1/holds/{hold['id']}", headers=reader).status_code == 200
+    assert co.client.get(f"/v1/holds/{hold['id']}", headers=coordinator).status_code == 200
+    # analysts read zones, coverage and rounds, not a platform's holds
+    assert co.client.get(f"/v1/holds/{hold['id']}", headers=analyst).status_code == 403
     response = co.hold([co.slot(co.seed.bakery, "10:00")["id"]], headers=coordinator)
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "forbidden"
@@ -293,6 +294,12 @@ def test_roles(co):
     response = co.hold([co.slot(co.seed.bakery, "10:00")["id"]], headers=admin)
     assert response.status_code == 403
     assert "platform keys" in response.json()["error"]["message"]
+    # an admin reads a platform's hold but neither releases nor confirms it
+    assert co.client.get(f"/v1/holds/{hold['id']}", headers=admin).status_code == 200
+    response = co.client.delete(f"/v1/holds/{hold['id']}", headers=admin)
+    assert response.status_code == 403
+    assert "platform keys" in response.json()["error"]["message"]
+    assert co.client.get(f"/v1/holds/{hold['id']}", headers=co.a).json()["status"] == "held"
 
 
 def test_bad_bodies_answer_422(co):

@@ -3,7 +3,9 @@
 - :func:`get_now`: the request's clock (tests override it with
   ``app.dependency_overrides[get_now]``); every booking rule and every hold expiry reads it.
 - :data:`IdempotencyKey`: the required ``Idempotency-Key`` header.
-- :func:`tenant`: the calling platform and its territory.
+- :func:`tenant`: the calling platform and its territory (refuses other keys, admins too:
+  they read a platform's checkout objects but never change them).
+- :data:`CheckoutReader`, :data:`BookingDesk`: who reads, and who marks, those objects.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request, Response
 
-from logistics.api.auth import Principal
+from logistics.api.auth import Principal, require_roles
 from logistics.store._idempotency import MAX_KEY_LENGTH
 from logistics.store.bookings import Tenant
+from logistics.store.models import Role
 
 
 def get_now() -> dt.datetime:
@@ -25,6 +28,14 @@ def get_now() -> dt.datetime:
 
 NowDep = Annotated[dt.datetime, Depends(get_now)]
 """The instant of the request."""
+
+CheckoutReader = Annotated[Principal, require_roles(Role.PLATFORM, Role.COORDINATOR)]
+"""Keys that read holds, bookings and orders: the platform (its own), the territory's
+coordinators and admins. Analysts get 403: they read zones, coverage and rounds, not the
+customers' orders."""
+BookingDesk = Annotated[Principal, require_roles(Role.PLATFORM, Role.COORDINATOR, admin=False)]
+"""Keys that cancel a booking or mark it collected or no-show: the platform and the
+territory's coordinators (the desk at the site); admins do not change a platform's objects."""
 
 IdempotencyKey = Annotated[
     str,

@@ -7,14 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from logistics.api.auth import AnyPrincipal, Principal, require_roles
+from logistics.api.auth import Principal
 from logistics.api.deps import SessionDep
-from logistics.api.routes._checkout import NowDep
-from logistics.api.schemas import ERROR_RESPONSES
+from logistics.api.routes._checkout import BookingDesk, CheckoutReader, NowDep
+from logistics.api.routes._responses import error_responses
 from logistics.api.schemas.bookings import BookingOut
 from logistics.slots import Action
 from logistics.store.bookings import booking_action, get_booking
-from logistics.store.models import Role
 
 router = APIRouter(prefix="/v1/bookings", tags=["bookings"])
 
@@ -22,22 +21,22 @@ BookingId = Annotated[
     uuid.UUID,
     Path(description="The booking's id.", examples=["c5a1e9d2-7b3f-4a8e-b6d4-2f9e8c7a1b03"]),
 ]
-ActorPrincipal = Annotated[Principal, require_roles(Role.PLATFORM, Role.COORDINATOR)]
-_CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
-    k: ERROR_RESPONSES[k] for k in (401, 403, 404, 409, 422)
-}
+_CHANGE_ERRORS: dict[int | str, dict[str, Any]] = error_responses(401, 403, 404, 409, 422)
 
 
 @router.get(
     "/{booking_id}",
     response_model=BookingOut,
     summary="Read a booking",
-    responses={k: ERROR_RESPONSES[k] for k in (401, 404, 422)},
+    responses=error_responses(401, 403, 404, 422),
 )
 def read_booking(
-    booking_id: BookingId, session: SessionDep, principal: AnyPrincipal, now: NowDep
+    booking_id: BookingId, session: SessionDep, principal: CheckoutReader, now: NowDep
 ) -> BookingOut:
-    """Return the booking with its status now (a lapsed hold reads `expired`)."""
+    """Return the booking with its status now (a lapsed hold reads `expired`).
+
+    The platform reads its own bookings, coordinators their territory's.
+    """
     return BookingOut.from_view(get_booking(session, booking_id, now, principal.owns))
 
 
@@ -54,7 +53,7 @@ def _act(
     responses=_CHANGE_ERRORS,
 )
 def cancel(
-    booking_id: BookingId, session: SessionDep, principal: ActorPrincipal, now: NowDep
+    booking_id: BookingId, session: SessionDep, principal: BookingDesk, now: NowDep
 ) -> BookingOut:
     """Cancel a held or confirmed booking; its place is freed.
 
@@ -71,7 +70,7 @@ def cancel(
     responses=_CHANGE_ERRORS,
 )
 def collect(
-    booking_id: BookingId, session: SessionDep, principal: ActorPrincipal, now: NowDep
+    booking_id: BookingId, session: SessionDep, principal: BookingDesk, now: NowDep
 ) -> BookingOut:
     """Record that the customer came.
 
@@ -88,7 +87,7 @@ def collect(
     responses=_CHANGE_ERRORS,
 )
 def no_show(
-    booking_id: BookingId, session: SessionDep, principal: ActorPrincipal, now: NowDep
+    booking_id: BookingId, session: SessionDep, principal: BookingDesk, now: NowDep
 ) -> BookingOut:
     """Record that the customer did not come.
 

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Query, Request
 
 from logistics.api.auth import ReaderPrincipal
 from logistics.api.deps import SessionDep
-from logistics.api.routes.zones import TerritoryQuery, resolve_territory
-from logistics.api.schemas.common import ERROR_RESPONSES
+from logistics.api.routes._responses import error_responses
+from logistics.api.routes._territory import TerritoryQuery, resolve_territory
 from logistics.api.schemas.coverage import CoverageOut
 from logistics.errors import InputError
 from logistics.routing.network import Network, load_network
@@ -95,7 +95,7 @@ def _network(request: Request, path: Path | None) -> Network | None:
     response_model=CoverageOut,
     response_model_by_alias=True,
     summary="Population within reach of hubs or collection points",
-    responses={k: ERROR_RESPONSES[k] for k in (401, 403, 404, 422)},
+    responses=error_responses(401, 403, 404, 422),
 )
 def coverage(
     request: Request,
@@ -115,10 +115,15 @@ def coverage(
         Query(
             alias="from",
             description="Measure from the zones' hubs, the collection points, or both.",
+            examples=["collection-points"],
         ),
     ] = "hubs",
     per_commune: Annotated[
-        bool, Query(description="Also list every commune's share and population reached.")
+        bool,
+        Query(
+            description="Also list every commune's share and population reached.",
+            examples=[True],
+        ),
     ] = False,
 ) -> dict[str, Any]:
     """Return the population within each travel time, the white zones and the method.

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from logistics import __version__
-from logistics.api.schemas import ERROR_RESPONSES, DatabaseInfo, Health
+from logistics.api.routes._responses import error_responses
+from logistics.api.schemas import DatabaseInfo, Health
 from logistics.store.db import check_database
 
 router = APIRouter(tags=["health"])
@@ -16,7 +17,7 @@ router = APIRouter(tags=["health"])
     "/health",
     response_model=Health,
     summary="Check the service and its database",
-    responses={503: ERROR_RESPONSES[503]},
+    responses=error_responses(503),
 )
 async def health(request: Request) -> Health:
     """Report the service version and the PostgreSQL and PostGIS versions (503 if unreachable)."""

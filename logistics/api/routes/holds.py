@@ -7,16 +7,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
 
-from logistics.api.auth import AnyPrincipal, PlatformPrincipal
+from logistics.api.auth import PlatformPrincipal
 from logistics.api.deps import SessionDep
 from logistics.api.routes._checkout import (
+    CheckoutReader,
     IdempotencyKey,
     NowDep,
     hold_ttl_minutes,
     mark_replay,
     tenant,
 )
-from logistics.api.schemas import ERROR_RESPONSES
+from logistics.api.routes._responses import error_responses
 from logistics.api.schemas.holds import HoldConfirm, HoldCreate, HoldOut
 from logistics.errors import InputError
 from logistics.store.bookings import (
@@ -41,7 +42,7 @@ HoldId = Annotated[
     response_model=HoldOut,
     status_code=status.HTTP_201_CREATED,
     summary="Hold a slot, or a basket's slots all or nothing",
-    responses={k: ERROR_RESPONSES[k] for k in (401, 403, 404, 409, 422)},
+    responses=error_responses(400, 401, 403, 404, 409, 422),
 )
 def create_hold(
     body: HoldCreate,
@@ -86,12 +87,15 @@ def create_hold(
     "/{hold_id}",
     response_model=HoldOut,
     summary="Read a hold",
-    responses={k: ERROR_RESPONSES[k] for k in (401, 404, 422)},
+    responses=error_responses(401, 403, 404, 422),
 )
 def read_hold(
-    hold_id: HoldId, session: SessionDep, principal: AnyPrincipal, now: NowDep
+    hold_id: HoldId, session: SessionDep, principal: CheckoutReader, now: NowDep
 ) -> HoldOut:
-    """Return the hold and its bookings, with their status now (`expired` once lapsed)."""
+    """Return the hold and its bookings, with their status now (`expired` once lapsed).
+
+    The platform reads its own holds, coordinators their territory's.
+    """
     return HoldOut.from_view(get_hold(session, hold_id, now, principal.owns))
 
 
@@ -99,7 +103,7 @@ def read_hold(
     "/{hold_id}",
     response_model=HoldOut,
     summary="Release a hold",
-    responses={k: ERROR_RESPONSES[k] for k in (401, 403, 404, 409, 422)},
+    responses=error_responses(401, 403, 404, 409, 422),
 )
 def delete_hold(
     hold_id: HoldId, session: SessionDep, principal: PlatformPrincipal, now: NowDep
@@ -107,8 +111,9 @@ def delete_hold(
     """Give the hold's places back (the customer left checkout).
 
     A confirmed hold is not released (409 `hold_confirmed`: cancel its bookings or the
-    order); a lapsed one answers 409 `hold_expired`.
+    order); a lapsed one answers 409 `hold_expired`. Platform keys only.
     """
+    tenant(principal)
     return HoldOut.from_view(release_hold(session, hold_id, now, principal.owns))
 
 
@@ -116,7 +121,7 @@ def delete_hold(
     "/{hold_id}/confirm",
     response_model=HoldOut,
     summary="Confirm a hold with its order",
-    responses={k: ERROR_RESPONSES[k] for k in (401, 403, 404, 409, 422)},
+    responses=error_responses(400, 401, 403, 404, 409, 422),
 )
 def confirm(
     hold_id: HoldId,
@@ -129,6 +134,7 @@ def confirm(
 
     The order must use the hold's sites (its collection point, or the shops of exactly its
     merchants). Refused with 409 `hold_expired` once the hold has lapsed; confirming again
-    with the same order is a no-op.
+    with the same order is a no-op. Platform keys only.
     """
+    tenant(principal)
     return HoldOut.from_view(confirm_hold(session, hold_id, body.order_id, now, principal.owns))

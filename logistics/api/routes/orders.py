@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from logistics.api.auth import AnyPrincipal, PlatformPrincipal
+from logistics.api.auth import PlatformPrincipal
 from logistics.api.deps import SessionDep
-from logistics.api.routes._checkout import IdempotencyKey, NowDep, mark_replay, tenant
-from logistics.api.schemas import ERROR_RESPONSES
+from logistics.api.routes._checkout import (
+    CheckoutReader,
+    IdempotencyKey,
+    NowDep,
+    mark_replay,
+    tenant,
+)
+from logistics.api.routes._responses import error_responses
+from logistics.api.routes._territory import TerritoryQuery, resolve_territory
+from logistics.api.schemas.common import IsoDate
 from logistics.api.schemas.orders import OrderCreate, OrderList, OrderOut
-from logistics.errors import InputError
 from logistics.store.models import Role
 from logistics.store.orders import cancel_order, create_order, get_order, list_orders
 
@@ -30,7 +36,7 @@ OrderId = Annotated[
     response_model=OrderOut,
     status_code=status.HTTP_201_CREATED,
     summary="Create an order (and confirm its hold)",
-    responses={k: ERROR_RESPONSES[k] for k in (401, 403, 404, 409, 422)},
+    responses=error_responses(400, 401, 403, 404, 409, 422),
 )
 def create(
     body: OrderCreate,
@@ -58,39 +64,30 @@ def create(
     "",
     response_model=OrderList,
     summary="List a day's orders",
-    responses={k: ERROR_RESPONSES[k] for k in (401, 404, 422)},
+    responses=error_responses(401, 403, 404, 422),
 )
 def orders_of_day(
     session: SessionDep,
-    principal: AnyPrincipal,
+    principal: CheckoutReader,
     now: NowDep,
     date: Annotated[
-        dt.date,
+        IsoDate,
         Query(description="Service date (delivery or collection day).", examples=["2026-06-16"]),
     ],
-    territory: Annotated[
-        str | None,
-        Query(
-            description="Territory id; defaults to the key's own (required for admin keys).",
-            pattern=r"^[a-z0-9][a-z0-9_-]*$",
-            max_length=64,
-        ),
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    territory: TerritoryQuery = None,
+    limit: Annotated[
+        int, Query(ge=1, le=1000, description="Most orders per page (1 to 1000).", examples=[100])
+    ] = 100,
+    offset: Annotated[
+        int, Query(ge=0, le=1_000_000, description="Orders to skip (paging).", examples=[0])
+    ] = 0,
 ) -> OrderList:
     """List the orders of a service date, by external id.
 
-    A platform sees its own orders, coordinators and analysts their territory's.
+    A platform sees its own orders, coordinators their territory's; administrators name the
+    territory.
     """
-    if territory is not None:
-        principal.check_territory(territory)
-    territory_id = territory or principal.territory_id
-    if territory_id is None:
-        raise InputError(
-            "territory is missing; an admin key must name the territory",
-            {"field": "territory", "value": None},
-        )
+    territory_id = resolve_territory(principal, territory)
     platform_id = principal.platform_id if principal.role is Role.PLATFORM else None
     views = list_orders(
         session, territory_id, date, now, platform_id=platform_id, limit=limit, offset=offset
@@ -104,13 +101,15 @@ def orders_of_day(
     "/{order_id}",
     response_model=OrderOut,
     summary="Read an order",
-    responses={k: ERROR_RESPONSES[k] for k in (401, 404, 422)},
+    responses=error_responses(401, 403, 404, 422),
 )
-def read(order_id: OrderId, session: SessionDep, principal: AnyPrincipal, now: NowDep) -> OrderOut:
+def read(
+    order_id: OrderId, session: SessionDep, principal: CheckoutReader, now: NowDep
+) -> OrderOut:
     """Return the order: status, lines, bookings and planned ETA.
 
-    The ETA appears once a plan includes the order. Another platform's order answers 404,
-    like an unknown id.
+    The ETA appears once a plan includes the order. The platform reads its own orders,
+    coordinators their territory's; another platform's order answers 404, like an unknown id.
     """
     return OrderOut.from_view(get_order(session, order_id, now, principal.owns))
 
@@ -119,7 +118,7 @@ def read(order_id: OrderId, session: SessionDep, principal: AnyPrincipal, now: N
     "/{order_id}/cancel",
     response_model=OrderOut,
     summary="Cancel an order",
-    responses={k: ERROR_RESPONSES[k] for k in (401, 403, 404, 409, 422)},
+    responses=error_responses(401, 403, 404, 409, 422),
 )
 def cancel(
     order_id: OrderId, session: SessionDep, principal: PlatformPrincipal, now: NowDep
@@ -127,5 +126,7 @@ def cancel(
     """Cancel the order and its held or confirmed bookings (their places are freed).
 
     Refused (409) if it is already cancelled or delivered, or a booking was collected.
+    Platform keys only.
     """
+    tenant(principal)
     return OrderOut.from_view(cancel_order(session, order_id, now, principal.owns))

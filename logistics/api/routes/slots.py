@@ -11,7 +11,8 @@ from fastapi import APIRouter, Query
 from logistics.api.auth import AnyPrincipal, Principal
 from logistics.api.deps import SessionDep
 from logistics.api.routes._checkout import NowDep
-from logistics.api.schemas import ERROR_RESPONSES
+from logistics.api.routes._responses import error_responses
+from logistics.api.schemas.common import IsoDate
 from logistics.api.schemas.slots import SlotList, SlotOut, site_ref
 from logistics.errors import InputError, NotFoundError
 from logistics.store.slots import Site, SiteKind, find_site, get_site, list_slots
@@ -64,7 +65,7 @@ def today(now: dt.datetime, site: Site) -> dt.date:
     "",
     response_model=SlotList,
     summary="List a site's slots with their occupancy",
-    responses={k: ERROR_RESPONSES[k] for k in (401, 403, 404, 422)},
+    responses=error_responses(401, 403, 404, 422),
 )
 def slots(
     session: SessionDep,
@@ -80,10 +81,12 @@ def slots(
         ),
     ],
     date: Annotated[
-        dt.date | None,
+        IsoDate | None,
         Query(description="First day (Europe/Paris); default today.", examples=["2026-06-16"]),
     ] = None,
-    days: Annotated[int, Query(ge=1, le=31, description="Number of days.")] = 1,
+    days: Annotated[
+        int, Query(ge=1, le=31, description="Number of days from `date` (1 to 31).", examples=[2])
+    ] = 1,
 ) -> SlotList:
     """List the slots of a merchant or collection point with their occupancy.
 

@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse
 
 from logistics.api.auth import AnyPrincipal
 from logistics.api.deps import SessionDep
-from logistics.api.schemas import ERROR_RESPONSES, CommuneFeatureCollection, TerritoryOut
+from logistics.api.routes._responses import error_responses
+from logistics.api.schemas import CommuneFeatureCollection, TerritoryOut
 from logistics.store.territory import communes_feature_collection, list_territories
 
 router = APIRouter(prefix="/v1/territories", tags=["territories"])
@@ -29,7 +30,7 @@ TerritoryId = Annotated[
     "",
     response_model=list[TerritoryOut],
     summary="List territories",
-    responses={401: ERROR_RESPONSES[401]},
+    responses=error_responses(401),
 )
 def territories(session: SessionDep, principal: AnyPrincipal) -> list[TerritoryOut]:
     """List the territories visible to the caller, with their communes and population."""
@@ -53,7 +54,7 @@ def territories(session: SessionDep, principal: AnyPrincipal) -> list[TerritoryO
                 }
             },
         },
-        **{k: ERROR_RESPONSES[k] for k in (401, 404, 422)},
+        **error_responses(401, 404, 422),
     },
 )
 def communes(

@@ -2,9 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def storable(value: str) -> str:
+    """Refuse text PostgreSQL cannot store (NUL) or UTF-8 cannot encode (lone surrogates)."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters (\\u0000)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"is not valid Unicode text ({exc.reason})") from None
+    return value
+
+
+Storable = AfterValidator(storable)
+"""Put on any ``str`` an API stores or sends to SQL: ``Annotated[str, Storable]``."""
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    # Lax pydantic reads numbers and digit strings as Unix times (``0`` -> 1970-01-01).
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise ValueError("must be a calendar date written YYYY-MM-DD, e.g. 2026-06-16")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+"""A date given as ``YYYY-MM-DD`` (in a query or a body); anything else is refused (422)."""
 
 
 class ErrorDetail(BaseModel):

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from logistics.api.schemas.bookings import BOOKING_EXAMPLE, BookingOut
+from logistics.api.schemas.sites import ExternalId
 from logistics.store.bookings import MAX_BASKET, HoldView
 
 HOLD_EXAMPLE: dict[str, Any] = {
@@ -44,7 +45,7 @@ class HoldCreate(BaseModel):
         description="Slot ids from `GET /v1/options` or `GET /v1/slots`.",
         examples=[[4182]],
     )
-    merchants: list[str] | None = Field(
+    merchants: list[ExternalId] | None = Field(
         None,
         min_length=1,
         max_length=MAX_BASKET,

@@ -9,6 +9,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from logistics.api.schemas.bookings import SITE_EXAMPLE, SiteRef
+from logistics.api.schemas.common import IsoDate
+from logistics.api.schemas.sites import ExternalId
 from logistics.api.schemas.slots import FULL_SLOT_EXAMPLE, SLOT_EXAMPLE, SlotOut
 from logistics.store.bookings import MAX_BASKET
 
@@ -81,25 +83,50 @@ class OptionsRequest(BaseModel):
         extra="forbid", json_schema_extra={"examples": [OPTIONS_REQUEST_EXAMPLE]}
     )
 
-    merchants: list[str] = Field(
+    merchants: list[ExternalId] = Field(
         min_length=1,
         max_length=MAX_BASKET,
         description="External ids of the basket's merchants (on your platform).",
         examples=[["m-bakery", "m-farm"]],
     )
     parcels: int = Field(
-        1, ge=1, le=1000, description="Parcels of the basket (collection-point storage)."
+        1,
+        ge=1,
+        le=1000,
+        description="Parcels of the basket (a collection point must have room to store them).",
+        examples=[2],
     )
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="Customer longitude.")
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="Customer latitude.")
+    lon: float = Field(
+        ge=-180,
+        le=180,
+        allow_inf_nan=False,
+        description="Customer longitude (WGS 84 degrees).",
+        examples=[6.0601],
+    )
+    lat: float = Field(
+        ge=-90,
+        le=90,
+        allow_inf_nan=False,
+        description="Customer latitude (WGS 84 degrees).",
+        examples=[44.6672],
+    )
     radius_km: float = Field(
-        15.0, gt=0, le=100, allow_inf_nan=False, description="Collection points within this."
+        15.0,
+        gt=0,
+        le=100,
+        allow_inf_nan=False,
+        description="List the collection points within this distance of the customer (km).",
+        examples=[15],
     )
-    date: dt.date | None = Field(
+    date: IsoDate | None = Field(
         None, description="First day (Europe/Paris); default: today.", examples=["2026-06-16"]
     )
-    days: int = Field(1, ge=1, le=14, description="Number of days from `date`.")
-    limit: int = Field(20, ge=1, le=500, description="Most slots listed per site.")
+    days: int = Field(
+        1, ge=1, le=14, description="Number of days from `date` (1 to 14).", examples=[1]
+    )
+    limit: int = Field(
+        20, ge=1, le=500, description="Most slots listed per site (1 to 500).", examples=[20]
+    )
 
 
 class SiteOptions(BaseModel):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from logistics.api.schemas.bookings import BOOKING_EXAMPLE, BookingOut
+from logistics.api.schemas.common import IsoDate, Storable
+from logistics.api.schemas.sites import ExternalId
 from logistics.store.models import Fulfilment
 from logistics.store.orders import (
     MAX_LINES,
@@ -82,9 +84,7 @@ class OrderLineIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_LINE_EXAMPLE]})
 
-    merchant: str = Field(
-        min_length=1, max_length=200, description="The merchant's external id on your platform."
-    )
+    merchant: ExternalId = Field(description="The merchant's external id on your platform.")
     parcels: int = Field(1, ge=1, le=1000)
     weight_kg: float = Field(0.0, ge=0, le=10_000, allow_inf_nan=False)
     volume_litres: float = Field(0.0, ge=0, le=100_000, allow_inf_nan=False)
@@ -102,8 +102,12 @@ class DeliveryAddressIn(BaseModel):
 
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="WGS 84 longitude.")
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="WGS 84 latitude.")
-    address: str = Field(min_length=1, max_length=500, description="The address as text.")
-    label: str | None = Field(None, max_length=200, description="Name on the bell, floor...")
+    address: Annotated[str, Storable] = Field(
+        min_length=1, max_length=500, description="The address as text."
+    )
+    label: Annotated[str, Storable] | None = Field(
+        None, max_length=200, description="Name on the bell, floor..."
+    )
 
 
 class TimeWindow(BaseModel):
@@ -130,20 +134,20 @@ class OrderCreate(BaseModel):
         json_schema_extra={"examples": [ORDER_CREATE_EXAMPLE, HOME_DELIVERY_EXAMPLE]},
     )
 
-    external_id: str = Field(
+    external_id: Annotated[str, Storable] = Field(
         min_length=1, max_length=200, description="Your id of the order (unique on your platform)."
     )
     fulfilment: FulfilmentName
     lines: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
-    service_date: dt.date | None = Field(
+    service_date: IsoDate | None = Field(
         None, description="Day of delivery or collection; optional with `hold_id`."
     )
     delivery_address: DeliveryAddressIn | None = None
-    collection_point: str | None = Field(
-        None, max_length=200, description="External id of the collection point."
+    collection_point: ExternalId | None = Field(
+        None, description="External id of the collection point."
     )
     window: TimeWindow | None = None
-    required_skills: list[str] = Field(
+    required_skills: list[Annotated[str, Storable]] = Field(
         default_factory=list, max_length=20, description="Vehicle skills, e.g. `refrigerated`."
     )
     hold_id: uuid.UUID | None = Field(None, description="A hold to confirm with this order.")

@@ -17,30 +17,17 @@ from pydantic import (
     field_validator,
 )
 
+from logistics.api.schemas.common import Storable
 from logistics.errors import InputError
 from logistics.slots.calendar import SlotTemplate
-
-
-def _storable(value: str) -> str:
-    # PostgreSQL text cannot hold NUL, and lone surrogates cannot be encoded as UTF-8.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters (\\u0000)")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError(f"is not valid Unicode text ({exc.reason})") from None
-    return value
-
 
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(_storable),
+    Storable,
 ]
 """A name: 1 to 200 characters (spaces around are trimmed)."""
-Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_storable)
-]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), Storable]
 """Free text of at most 500 characters."""
 
 
@@ -85,7 +72,7 @@ def _check_opening_hours(value: str) -> str:
 OpeningHours = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
-    AfterValidator(_storable),
+    Storable,
     AfterValidator(_check_opening_hours),
     Field(
         description="OpenStreetMap `opening_hours` syntax, read in the territory's time zone; "
