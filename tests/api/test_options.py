@@ -259,3 +259,33 @@ def test_golden_example(co):
         )
     expected = json.loads((GOLDEN / "options.response.json").read_text())
     assert _masked(response.json()) == _masked(expected)
+
+
+def test_home_delivery_days_follow_the_zones_core(co):
+    """Holidays and cut-offs come from ``logistics.zones.next_delivery``: no round on 14 July.
+
+    The zone is stored as communes without a hub depot (its outline gives a stand-in hub).
+    """
+    co.session.execute(
+        sa.text(
+            "INSERT INTO zones (territory_id, name, round_days, cutoff, cutoff_days_before, "
+            "commune_codes, geom) SELECT territory_id, 'La Fare', '{2,5}', '18:00', 1, "
+            "ARRAY[insee_code], geom FROM communes WHERE insee_code = '05054'"
+        )
+    )
+    co.session.commit()
+    co.clock.now = paris(2026, 7, 10, 19, 0)  # Friday evening; Tuesday 14 July is a holiday
+    home = _options(co, date="2026-07-13")["home_delivery"]
+    assert (home["zone"]["name"], home["round_weekdays"]) == ("La Fare", [2, 5])
+    assert home["days"] == [
+        {"date": "2026-07-17", "order_by": "2026-07-16T18:00:00+02:00"},
+        {"date": "2026-07-21", "order_by": "2026-07-20T18:00:00+02:00"},
+        {"date": "2026-07-24", "order_by": "2026-07-23T18:00:00+02:00"},
+    ]
+    # across the end of summer time (25 October 2026) the cut-off keeps its local hour
+    co.clock.now = paris(2026, 10, 23, 12, 0)  # Friday noon: Friday's cut-off has passed
+    home = _options(co, date="2026-10-26")["home_delivery"]
+    assert home["days"][:2] == [
+        {"date": "2026-10-27", "order_by": "2026-10-26T18:00:00+01:00"},
+        {"date": "2026-10-30", "order_by": "2026-10-29T18:00:00+01:00"},
+    ]
