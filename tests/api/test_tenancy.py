@@ -20,25 +20,48 @@ not in :data:`PUBLIC`).  Add one row per method and path::
         expect={"platform_a": 200, "coordinator_x": 200, "analyst_x": 403, "admin": 200}),
 
 where ``{"order_id": "order_a"}`` says which object of the world fills the path parameter; add
-that object (owned by platform A, named with ``alpha-private``) to :func:`world`.  Requests run
-in the order of ``ROLES`` except that successful ones run last; after a successful DELETE the
-world is rebuilt, so several roles may each delete the same object.
+that object (owned by platform A, named with ``alpha-private``) to :func:`world`.  ``query``
+gives query parameters (a value naming an object of the world is replaced by it), ``body``
+builds the JSON body and ``headers`` adds request headers (e.g. ``Idempotency-Key``).
+Requests run in the order of ``ROLES`` except that successful ones run last; after any
+successful request that is not a GET the world is rebuilt (a deleted, cancelled, confirmed or
+collected object is replaced by a fresh one), so several roles may each change the same object.
+
+The checkout objects (holds, bookings, orders, slots of A's shop ``m-shop-a``) are made with
+the store functions, at fixed instants: the API's clock (:func:`get_now`) reads :data:`NOW`,
+noon on :data:`DAY`; ``booking_a`` (of ``order_a``) is a confirmed booking of that morning
+(so it may be cancelled, collected or marked no-show), ``hold_a`` a live hold of the
+afternoon, ``order_free_a`` an order without bookings to confirm it with.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from logistics.api.routes._checkout import get_now
+from logistics.slots import BookingStatus
+from logistics.store.bookings import (
+    HoldRequest,
+    Tenant,
+    confirm_hold,
+    get_booking,
+    get_hold,
+    hold_slots,
+)
 from logistics.store.db import make_sessionmaker, session_scope
 from logistics.store.keys import create_key, revoke_key
 from logistics.store.models import CollectionPoint, Merchant, Platform, Webhook
+from logistics.store.orders import LineInput, OrderInput, create_order, get_order
 from logistics.store.sites import upsert_sites
+from logistics.store.slots import find_site, list_slots
 from logistics.store.webhooks import create_webhook
 
 ROLES = (
@@ -61,6 +84,13 @@ PUBLIC = {
     ("GET", "/redoc"),
 }
 SAINT_BONNET = "05132"
+PARIS = ZoneInfo("Europe/Paris")
+DAY = dt.date(2026, 6, 16)  # an ordinary Tuesday
+NOW = dt.datetime(2026, 6, 16, 12, 0, tzinfo=PARIS)
+"""The API's clock in these tests."""
+EVE = dt.datetime(2026, 6, 15, 17, 0, tzinfo=PARIS)
+"""When the morning's booking was taken and confirmed."""
+SHOP = "m-shop-a"
 
 
 def _site(point: tuple[float, float], name: str, **extra: Any) -> dict[str, Any]:
@@ -87,6 +117,7 @@ class Row:
     expect: dict[str, int] = field(default_factory=dict)
     body: Callable[[dict[str, Any], str], Any] | None = None
     query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
 
     def status(self, role: str) -> int:
         if role in ("no_key", "revoked"):
@@ -106,6 +137,10 @@ ALL_READERS = {
 }
 PLATFORMS_REFUSED = {"platform_a": 403, "platform_b": 403}
 NOT_PLATFORMS = {"coordinator_x": 403, "coordinator_y": 403, "analyst_x": 403, "admin": 403}
+CHECKOUT_READERS = {"platform_a": 200, "coordinator_x": 200, "analyst_x": 403, "admin": 200}
+"""Holds, bookings and orders: read by their platform, the territory's coordinators, admins."""
+PLATFORM_A_WRITES = {"platform_a": 200, **NOT_PLATFORMS}
+"""Changes to a platform's own holds and orders: its own key only."""
 
 
 def _merchant_body(w: dict[str, Any], role: str) -> dict[str, Any]:
@@ -256,7 +291,123 @@ ROWS: list[Row] = [
         {"webhook_id": "webhook_a"},
         expect={"platform_a": 200, **NOT_PLATFORMS},
     ),
+    # checkout: slots and options (a platform's merchant external ids are its own: platform B
+    # naming "m-shop-a" names a merchant it does not have, answered exactly as an unknown
+    # merchant is, 422 on the `merchants` field)
+    Row(
+        "GET",
+        "/v1/slots",
+        query={"site": "site_a", "date": "day"},
+        expect={r: 200 for r in ALL_READERS if r not in NOT_ENTITLED},
+    ),
+    Row(
+        "GET",
+        "/v1/options",
+        query={"merchants": SHOP, "lon": "6.102", "lat": "44.693", "date": "day"},
+        expect={"platform_a": 200, "platform_b": 422, **NOT_PLATFORMS},
+    ),
+    Row(
+        "POST",
+        "/v1/options",
+        expect={"platform_a": 200, "platform_b": 422, **NOT_PLATFORMS},
+        body=lambda w, role: {"merchants": [SHOP], "lon": 6.102, "lat": 44.693, "date": w["day"]},
+    ),
+    # holds: platforms hold and change their own; coordinators and admins read them
+    Row(
+        "POST",
+        "/v1/holds",
+        expect={"platform_a": 201, **NOT_PLATFORMS},
+        body=lambda w, role: {"slot_ids": [w["slot_free_a"]]},
+        headers={"Idempotency-Key": "tenancy-hold"},
+    ),
+    Row("GET", "/v1/holds/{hold_id}", {"hold_id": "hold_a"}, expect=CHECKOUT_READERS),
+    Row("DELETE", "/v1/holds/{hold_id}", {"hold_id": "hold_a"}, expect=PLATFORM_A_WRITES),
+    Row(
+        "POST",
+        "/v1/holds/{hold_id}/confirm",
+        {"hold_id": "hold_a"},
+        expect=PLATFORM_A_WRITES,
+        body=lambda w, role: {"order_id": w["order_free_a"]},
+    ),
+    # bookings: the platform and the territory's coordinators (the desk) change them
+    Row("GET", "/v1/bookings/{booking_id}", {"booking_id": "booking_a"}, expect=CHECKOUT_READERS),
+    *(
+        Row(
+            "POST",
+            f"/v1/bookings/{{booking_id}}/{action}",
+            {"booking_id": "booking_a"},
+            expect={"platform_a": 200, "coordinator_x": 200, "analyst_x": 403, "admin": 403},
+        )
+        for action in ("cancel", "collect", "no-show")
+    ),
+    # orders
+    Row(
+        "POST",
+        "/v1/orders",
+        expect={"platform_a": 201, "platform_b": 422, **NOT_PLATFORMS},  # 422: as above
+        body=lambda w, role: {
+            "external_id": f"new-{role}",
+            "fulfilment": "at_shop",
+            "lines": [{"merchant": SHOP}],
+            "service_date": w["day"],
+        },
+        headers={"Idempotency-Key": "tenancy-order"},
+    ),
+    Row(
+        "GET",
+        "/v1/orders",
+        query={"date": "day", "territory": "territory_x"},
+        expect={"platform_a": 200, "platform_b": 200, **CHECKOUT_READERS},
+    ),
+    Row("GET", "/v1/orders/{order_id}", {"order_id": "order_a"}, expect=CHECKOUT_READERS),
+    Row(
+        "POST",
+        "/v1/orders/{order_id}/cancel",
+        {"order_id": "order_a"},
+        expect=PLATFORM_A_WRITES,
+    ),
 ]
+
+
+def _new_order(session, tenant: Tenant, objects: dict[str, Any], now: dt.datetime) -> uuid.UUID:
+    """Create one of A's orders, collected at A's shop on DAY, without bookings."""
+    objects["orders_made"] = number = objects.get("orders_made", 0) + 1
+    order = OrderInput(
+        external_id=f"{MARKER}-order-{number}",
+        fulfilment="at_shop",
+        lines=(LineInput(SHOP, parcels=1, weight_kg=1.5),),
+        service_date=DAY,
+    )
+    return create_order(session, tenant, order, now, idempotency_key=f"world-{number}").id
+
+
+def _checkout(session, tenant: Tenant, objects: dict[str, Any]) -> None:
+    """Create (or replace once changed) A's slots, order, booking and hold; idempotent."""
+    shop = find_site(session, "merchant", SHOP, tenant.platform_id, tenant.territory_id)
+    objects["site_a"] = str(shop.id)
+    slots = {
+        v.slot.start.strftime("%H:%M"): v.id
+        for v in list_slots(session, shop, DAY, DAY, EVE, include_started=True)
+    }
+    objects["slot_free_a"] = slots["16:00"]
+    booking = objects.get("booking_a")
+    if (
+        booking is None
+        or get_booking(session, uuid.UUID(booking), NOW).status is not BookingStatus.CONFIRMED
+    ):
+        order_id = _new_order(session, tenant, objects, EVE)
+        held = hold_slots(session, tenant, HoldRequest((slots["09:00"],)), EVE)
+        confirm_hold(session, held.id, order_id, EVE)
+        objects["order_a"], objects["booking_a"] = str(order_id), str(held.bookings[0].id)
+    hold = objects.get("hold_a")
+    if hold is None or get_hold(session, uuid.UUID(hold), NOW).status != "held":
+        before = NOW - dt.timedelta(minutes=1)
+        objects["hold_a"] = str(
+            hold_slots(session, tenant, HoldRequest((slots["15:00"],)), before).id
+        )
+    free = objects.get("order_free_a")
+    if free is None or get_order(session, uuid.UUID(free), NOW).bookings:
+        objects["order_free_a"] = str(_new_order(session, tenant, objects, NOW))
 
 
 def _platform(session, territory: str, name: str) -> uuid.UUID:
@@ -267,8 +418,9 @@ def _platform(session, territory: str, name: str) -> uuid.UUID:
 
 
 @pytest.fixture
-def world(clean_db, two_territories):
+def world(clean_db, two_territories, client):
     """Build the world; return its keys (by role), objects (by name) and a rebuild function."""
+    client.app.dependency_overrides[get_now] = lambda: NOW
     factory = make_sessionmaker(clean_db)
     point = two_territories[SAINT_BONNET]
     keys: dict[str, dict[str, str]] = {"no_key": {}}
@@ -295,6 +447,7 @@ def world(clean_db, two_territories):
         "merchant_a": "m-a",
         "point_a": "cp-a",
         "point_x": "cp-x",
+        "day": DAY.isoformat(),
     }
 
     def build() -> None:
@@ -308,6 +461,21 @@ def world(clean_db, two_territories):
                 "champsaur",
                 a,
                 [{"external_id": "m-a", "name": f"{MARKER} bakery", "kind": "bakery", **site}],
+            )
+            upsert_sites(
+                session,
+                Merchant,
+                "champsaur",
+                a,
+                [
+                    {
+                        "external_id": SHOP,
+                        "name": f"{MARKER} shop",
+                        "kind": "bakery",
+                        "slot_capacity": 10,
+                        **site,
+                    }
+                ],
             )
             upsert_sites(
                 session,
@@ -329,6 +497,7 @@ def world(clean_db, two_territories):
                     session, "champsaur", a, f"https://{MARKER}.example/hook", ["order.planned"]
                 )
             objects["webhook_a"] = str(hook.id)
+            _checkout(session, Tenant(a, "champsaur"), objects)
 
     build()
     return keys, objects, build
@@ -368,7 +537,8 @@ def test_tenant_isolation(client, world, row):
         path = row.path.format(**{k: objects[v] for k, v in row.args.items()})
         body = row.body(objects, role) if row.body else None
         params = {k: objects.get(v, v) for k, v in row.query.items()}
-        response = client.request(row.method, path, json=body, headers=keys[role], params=params)
+        headers = {**keys[role], **row.headers}
+        response = client.request(row.method, path, json=body, headers=headers, params=params)
         expected = row.status(role)
         if response.status_code != expected:
             failures.append(
@@ -378,6 +548,6 @@ def test_tenant_isolation(client, world, row):
             failures.append(f"{role} got platform A's data: {response.text[:200]}")
         if expected >= 400 and response.status_code == expected:
             assert response.json()["error"]["code"]  # the one error shape
-        if row.method == "DELETE" and 200 <= response.status_code < 300:
+        if row.method != "GET" and 200 <= response.status_code < 300:
             rebuild()
     assert not failures, "\n".join(failures)
