@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from logistics.api.deps import SessionDep
 from logistics.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from logistics.store.bookings import Tenant
 from logistics.store.keys import authenticate
 from logistics.store.models import Role
 
@@ -75,6 +76,18 @@ class Principal:
                 {"role": self.role.value},
             )
         return self.platform_id
+
+    def require_tenant(self) -> Tenant:
+        """Return the caller's platform and its territory; refuse callers that are not platforms.
+
+        Raises
+        ------
+        PermissionDeniedError
+            The key is not a platform key (administrators included).
+        """
+        platform_id = self.require_platform()
+        assert self.territory_id is not None  # a platform key is bound to its territory
+        return Tenant(platform_id, self.territory_id)
 
 
 def get_principal(

@@ -3,8 +3,8 @@
 - :func:`get_now`: the request's clock (tests override it with
   ``app.dependency_overrides[get_now]``); every booking rule and every hold expiry reads it.
 - :data:`IdempotencyKey`: the required ``Idempotency-Key`` header.
-- :func:`tenant`: the calling platform and its territory (refuses other keys, admins too:
-  they read a platform's checkout objects but never change them).
+- Writes take the calling platform with :meth:`Principal.require_tenant` (403 for other keys,
+  admins too: they read a platform's checkout objects but never change them).
 - :data:`CheckoutReader`, :data:`BookingDesk`: who reads, and who marks, those objects.
 """
 
@@ -17,7 +17,6 @@ from fastapi import Depends, Header, Request, Response
 
 from logistics.api.auth import Principal, require_roles
 from logistics.store._idempotency import MAX_KEY_LENGTH
-from logistics.store.bookings import Tenant
 from logistics.store.models import Role
 
 
@@ -49,19 +48,6 @@ IdempotencyKey = Annotated[
         examples=["3f1c2a9e-6b1d-4f5e-9a51-0c1d2e3f4a5b"],
     ),
 ]
-
-
-def tenant(principal: Principal) -> Tenant:
-    """Return the calling platform (refuse non-platform keys with 403).
-
-    Raises
-    ------
-    PermissionDeniedError
-        The key is not a platform key.
-    """
-    platform_id = principal.require_platform()
-    assert principal.territory_id is not None  # platform keys are bound to their territory
-    return Tenant(platform_id, principal.territory_id)
 
 
 def hold_ttl_minutes(request: Request) -> int:

@@ -15,7 +15,6 @@ from logistics.api.routes._checkout import (
     NowDep,
     hold_ttl_minutes,
     mark_replay,
-    tenant,
 )
 from logistics.api.routes._responses import error_responses
 from logistics.api.schemas.holds import HoldConfirm, HoldCreate, HoldOut
@@ -60,7 +59,7 @@ def create_hold(
     `slot_full`, `booking_closed`, `before_drop`...; `basket_refused` for a basket). Retrying
     with the same `Idempotency-Key` returns the same hold.
     """
-    who = tenant(principal)
+    who = principal.require_tenant()
     merchants = (
         []
         if body.merchants is None
@@ -113,7 +112,7 @@ def delete_hold(
     A confirmed hold is not released (409 `hold_confirmed`: cancel its bookings or the
     order); a lapsed one answers 409 `hold_expired`. Platform keys only.
     """
-    tenant(principal)
+    principal.require_tenant()
     return HoldOut.from_view(release_hold(session, hold_id, now, principal.owns))
 
 
@@ -136,5 +135,5 @@ def confirm(
     merchants). Refused with 409 `hold_expired` once the hold has lapsed; confirming again
     with the same order is a no-op. Platform keys only.
     """
-    tenant(principal)
+    principal.require_tenant()
     return HoldOut.from_view(confirm_hold(session, hold_id, body.order_id, now, principal.owns))

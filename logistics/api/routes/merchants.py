@@ -64,15 +64,13 @@ def put_merchant(
     Omitted fields take their defaults. The location must lie in the platform's territory; its
     commune is stored. Answers 201 when created, 200 when replaced. Platform keys only.
     """
-    platform_id = principal.require_platform()
-    territory_id = principal.territory_id
-    assert territory_id is not None  # a platform key is bound to its platform's territory
+    who = principal.require_tenant()
     [row], created = write_sites(
         session,
         Merchant,
         principal,
-        territory_id,
-        platform_id,
+        who.territory_id,
+        who.platform_id,
         [site_columns(merchant, external_id)],
     )
     if created:
@@ -102,15 +100,13 @@ def post_merchants(
 
     One bad item (named by its index and external id) and none is written. Platform keys only.
     """
-    platform_id = principal.require_platform()
-    territory_id = principal.territory_id
-    assert territory_id is not None
+    who = principal.require_tenant()
     rows, created = write_sites(
         session,
         Merchant,
         principal,
-        territory_id,
-        platform_id,
+        who.territory_id,
+        who.platform_id,
         [site_columns(m, m.external_id) for m in merchants],
     )
     return MerchantBulkResult(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from logistics.api.auth import PlatformPrincipal
 from logistics.api.deps import SessionDep
-from logistics.api.routes._checkout import NowDep, tenant
+from logistics.api.routes._checkout import NowDep
 from logistics.api.routes._responses import error_responses
 from logistics.api.schemas.options import (
     DeliveryDay,
@@ -178,7 +178,7 @@ def options_get(
     cut-off, closed...); and the next home-delivery days of the zone containing the customer's
     position (its round days and order cut-off; no round on French public holidays).
     """
-    return _options(session, tenant(principal), now, query)
+    return _options(session, principal.require_tenant(), now, query)
 
 
 @router.post(
@@ -191,4 +191,4 @@ def options_post(
     body: OptionsRequest, session: SessionDep, principal: PlatformPrincipal, now: NowDep
 ) -> OptionsOut:
     """List how the basket can reach the customer (as `GET`, with a JSON body)."""
-    return _options(session, tenant(principal), now, body)
+    return _options(session, principal.require_tenant(), now, body)

@@ -14,7 +14,6 @@ from logistics.api.routes._checkout import (
     IdempotencyKey,
     NowDep,
     mark_replay,
-    tenant,
 )
 from logistics.api.routes._responses import error_responses
 from logistics.api.routes._territory import TerritoryQuery, resolve_territory
@@ -54,7 +53,7 @@ def create(
     `Idempotency-Key` returns the same order.
     """
     order = create_order(
-        session, tenant(principal), body.to_input(), now, idempotency_key=idempotency_key
+        session, principal.require_tenant(), body.to_input(), now, idempotency_key=idempotency_key
     )
     mark_replay(response, order.replayed)
     return OrderOut.from_view(order)
@@ -128,5 +127,5 @@ def cancel(
     Refused (409) if it is already cancelled or delivered, or a booking was collected.
     Platform keys only.
     """
-    tenant(principal)
+    principal.require_tenant()
     return OrderOut.from_view(cancel_order(session, order_id, now, principal.owns))

@@ -37,9 +37,8 @@ def resolve_site(session: SessionDep, principal: Principal, site: str) -> Site:
     prefix, _, external_id = site.partition(":")
     kinds: dict[str, SiteKind] = {"merchant": "merchant", "collection_point": "collection_point"}
     if external_id and prefix in kinds:
-        platform_id = principal.require_platform()
-        assert principal.territory_id is not None
-        return find_site(session, kinds[prefix], external_id, platform_id, principal.territory_id)
+        who = principal.require_tenant()
+        return find_site(session, kinds[prefix], external_id, who.platform_id, who.territory_id)
     try:
         site_id = uuid.UUID(site)
     except ValueError as exc:

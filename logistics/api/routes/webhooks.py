@@ -64,12 +64,11 @@ def post_webhook(
     of every delivery (see docs/api.md). Platform keys only; 409 if the platform already has a
     webhook for this URL.
     """
-    platform_id = principal.require_platform()
-    assert principal.territory_id is not None
+    who = principal.require_tenant()
     row, secret = create_webhook(
         session,
-        principal.territory_id,
-        platform_id,
+        who.territory_id,
+        who.platform_id,
         str(webhook.url),
         list(webhook.event_types),
         webhook.description,
