@@ -47,9 +47,6 @@ CommuneFilter = Annotated[
     ),
 ]
 Limit = Annotated[int, Query(ge=1, le=500, description="Most items per page.", examples=[100])]
-Offset = Annotated[
-    int, Query(ge=0, le=1_000_000, description="Items to skip (paging).", examples=[0])
-]
 
 
 def visibility(principal: Principal) -> Visibility:

@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 
 from logistics.api.auth import AnyPrincipal, Principal, require_roles
 from logistics.api.deps import SessionDep
+from logistics.api.routes._paging import Offset
 from logistics.api.routes._responses import error_responses
 from logistics.api.routes._sites import (
     CommuneFilter,
     ExternalIdPath,
     Limit,
-    Offset,
     PlatformFilter,
     TerritoryFilter,
     find_one,

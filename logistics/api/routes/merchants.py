@@ -8,12 +8,12 @@ from fastapi import APIRouter, Body, Response, status
 
 from logistics.api.auth import AnyPrincipal, PlatformPrincipal
 from logistics.api.deps import SessionDep
+from logistics.api.routes._paging import Offset
 from logistics.api.routes._responses import error_responses
 from logistics.api.routes._sites import (
     CommuneFilter,
     ExternalIdPath,
     Limit,
-    Offset,
     PlatformFilter,
     TerritoryFilter,
     find_one,

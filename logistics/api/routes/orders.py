@@ -15,6 +15,7 @@ from logistics.api.routes._checkout import (
     NowDep,
     mark_replay,
 )
+from logistics.api.routes._paging import Offset
 from logistics.api.routes._responses import error_responses
 from logistics.api.routes._territory import TerritoryQuery, resolve_territory
 from logistics.api.schemas.common import IsoDate
@@ -77,9 +78,7 @@ def orders_of_day(
     limit: Annotated[
         int, Query(ge=1, le=1000, description="Most orders per page (1 to 1000).", examples=[100])
     ] = 100,
-    offset: Annotated[
-        int, Query(ge=0, le=1_000_000, description="Orders to skip (paging).", examples=[0])
-    ] = 0,
+    offset: Offset = 0,
 ) -> OrderList:
     """List the orders of a service date, by external id.
 

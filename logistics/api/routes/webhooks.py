@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Path, Query, Response, status
 
 from logistics.api.auth import PlatformPrincipal
 from logistics.api.deps import SessionDep
+from logistics.api.routes._paging import Offset
 from logistics.api.routes._responses import error_responses
 from logistics.api.schemas.webhooks import (
     DeliveryPage,
@@ -115,9 +116,7 @@ def get_deliveries(
     session: SessionDep,
     principal: PlatformPrincipal,
     limit: Annotated[int, Query(ge=1, le=200, description="Most items.", examples=[50])] = 50,
-    offset: Annotated[
-        int, Query(ge=0, le=1_000_000, description="Items to skip.", examples=[0])
-    ] = 0,
+    offset: Offset = 0,
 ) -> DeliveryPage:
     """List the events sent to a webhook, newest first, each with its attempts.
 
