@@ -228,6 +228,11 @@ def test_slots_route(co):
     assert response.status_code == 404
     response = co.client.get("/v1/slots", params={"site": "shop-1"}, headers=co.a)
     assert response.status_code == 422 and "site='shop-1'" in response.json()["error"]["message"]
+    # text PostgreSQL cannot store is refused before any query (it was a 503)
+    response = co.client.get("/v1/slots", params={"site": "merchant:m-\x00"}, headers=co.a)
+    assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_input"
+    response = co.client.get("/v1/options", params={"merchants": ["m-\x00"], **HERE}, headers=co.a)
+    assert response.status_code == 422 and "NUL" in response.json()["error"]["message"]
     response = co.client.get("/v1/slots", params={"site": "merchant:m-bakery"}, headers=coordinator)
     assert response.status_code == 403
 

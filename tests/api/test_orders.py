@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import sqlalchemy as sa
 
 from tests.api.checkout_api import at_shop_order, not_found, start_checkout
 from tests.store.checkout_seed import DAY, TERRITORY, paris, plan_stop
@@ -305,3 +306,25 @@ def test_list_pages(co):
     ).json()
     assert [o["id"] for o in page["orders"]] == ids[1:]
     assert (page["limit"], page["offset"]) == (2, 1)
+
+
+def test_sites_loaded_by_the_cli_keep_their_ids(co):
+    """A merchant loaded from OpenStreetMap (``osm:node/…``) can be named in an order and options.
+
+    Those ids are wider than the ones the API writes; references accept any storable id.
+    """
+    co.session.execute(
+        sa.text("UPDATE merchants SET external_id = 'osm:node/25209105' WHERE external_id = :e"),
+        {"e": "m-farm"},
+    )
+    co.session.commit()
+    lines = [{"merchant": "osm:node/25209105", "parcels": 1}]
+    response = co.order({**HOME, "lines": lines})
+    assert response.status_code == 201, response.text
+    assert response.json()["lines"][0]["merchant"] == "osm:node/25209105"
+    params = {"merchants": ["osm:node/25209105"], "lon": 6.06, "lat": 44.667, "date": "2026-06-17"}
+    response = co.client.get("/v1/options", params=params, headers=co.a)
+    assert response.status_code == 200, response.text
+    # text PostgreSQL cannot store is refused, naming the field (it was a 503)
+    response = co.order({**HOME, "external_id": "A-\x00"})
+    assert response.status_code == 422 and "body.external_id" in response.json()["error"]["message"]

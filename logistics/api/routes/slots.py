@@ -12,7 +12,7 @@ from logistics.api.auth import AnyPrincipal, Principal
 from logistics.api.deps import SessionDep
 from logistics.api.routes._checkout import NowDep
 from logistics.api.routes._responses import error_responses
-from logistics.api.schemas.common import IsoDate
+from logistics.api.schemas.common import IsoDate, Storable
 from logistics.api.schemas.slots import SlotList, SlotOut, site_ref
 from logistics.errors import InputError, NotFoundError
 from logistics.store.slots import Site, SiteKind, find_site, get_site, list_slots
@@ -72,6 +72,7 @@ def slots(
     now: NowDep,
     site: Annotated[
         str,
+        Storable,
         Query(
             description=f"The merchant or collection point: {_SITE_FORMS}.",
             examples=["merchant:m-bakery"],

@@ -6,7 +6,14 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 
 def storable(value: str) -> str:
@@ -22,6 +29,13 @@ def storable(value: str) -> str:
 
 Storable = AfterValidator(storable)
 """Put on any ``str`` an API stores or sends to SQL: ``Annotated[str, Storable]``."""
+
+ExternalRef = Annotated[str, StringConstraints(min_length=1, max_length=200), Storable]
+"""A reference to a stored object by its external id (1 to 200 characters, storable text).
+
+Wider than the ids the API writes (``sites.ExternalId``): sites loaded by the CLI keep ids such
+as ``osm:node/25209105``, and an order must be able to name them.
+"""
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from logistics.api.schemas.bookings import BOOKING_EXAMPLE, BookingOut
-from logistics.api.schemas.sites import ExternalId
+from logistics.api.schemas.common import ExternalRef
 from logistics.store.bookings import MAX_BASKET, HoldView
 
 HOLD_EXAMPLE: dict[str, Any] = {
@@ -45,7 +45,7 @@ class HoldCreate(BaseModel):
         description="Slot ids from `GET /v1/options` or `GET /v1/slots`.",
         examples=[[4182]],
     )
-    merchants: list[ExternalId] | None = Field(
+    merchants: list[ExternalRef] | None = Field(
         None,
         min_length=1,
         max_length=MAX_BASKET,

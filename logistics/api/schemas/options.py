@@ -9,8 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from logistics.api.schemas.bookings import SITE_EXAMPLE, SiteRef
-from logistics.api.schemas.common import IsoDate
-from logistics.api.schemas.sites import ExternalId
+from logistics.api.schemas.common import ExternalRef, IsoDate
 from logistics.api.schemas.slots import FULL_SLOT_EXAMPLE, SLOT_EXAMPLE, SlotOut
 from logistics.store.bookings import MAX_BASKET
 
@@ -83,7 +82,7 @@ class OptionsRequest(BaseModel):
         extra="forbid", json_schema_extra={"examples": [OPTIONS_REQUEST_EXAMPLE]}
     )
 
-    merchants: list[ExternalId] = Field(
+    merchants: list[ExternalRef] = Field(
         min_length=1,
         max_length=MAX_BASKET,
         description="External ids of the basket's merchants (on your platform).",

@@ -9,8 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from logistics.api.schemas.bookings import BOOKING_EXAMPLE, BookingOut
-from logistics.api.schemas.common import IsoDate, Storable
-from logistics.api.schemas.sites import ExternalId
+from logistics.api.schemas.common import ExternalRef, IsoDate, Storable
 from logistics.store.models import Fulfilment
 from logistics.store.orders import (
     MAX_LINES,
@@ -84,7 +83,7 @@ class OrderLineIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_LINE_EXAMPLE]})
 
-    merchant: ExternalId = Field(description="The merchant's external id on your platform.")
+    merchant: ExternalRef = Field(description="The merchant's external id on your platform.")
     parcels: int = Field(1, ge=1, le=1000)
     weight_kg: float = Field(0.0, ge=0, le=10_000, allow_inf_nan=False)
     volume_litres: float = Field(0.0, ge=0, le=100_000, allow_inf_nan=False)
@@ -143,7 +142,7 @@ class OrderCreate(BaseModel):
         None, description="Day of delivery or collection; optional with `hold_id`."
     )
     delivery_address: DeliveryAddressIn | None = None
-    collection_point: ExternalId | None = Field(
+    collection_point: ExternalRef | None = Field(
         None, description="External id of the collection point."
     )
     window: TimeWindow | None = None
