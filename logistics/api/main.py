@@ -18,6 +18,8 @@ from logistics.api.routes import (
     merchants,
     options,
     orders,
+    rounds,
+    schedules,
     slots,
     territories,
     webhooks,
@@ -85,4 +87,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(holds.router)
     app.include_router(bookings.router)
     app.include_router(orders.router)
+    app.include_router(rounds.router)
+    app.include_router(schedules.router)
     return app

@@ -63,6 +63,7 @@ from logistics.store.orders import LineInput, OrderInput, create_order, get_orde
 from logistics.store.sites import upsert_sites
 from logistics.store.slots import find_site, list_slots
 from logistics.store.webhooks import create_webhook
+from tests.store.plan_seed import store_round
 
 ROLES = (
     "platform_a",
@@ -141,6 +142,9 @@ CHECKOUT_READERS = {"platform_a": 200, "coordinator_x": 200, "analyst_x": 403, "
 """Holds, bookings and orders: read by their platform, the territory's coordinators, admins."""
 PLATFORM_A_WRITES = {"platform_a": 200, **NOT_PLATFORMS}
 """Changes to a platform's own holds and orders: its own key only."""
+PLAN_READERS = {"coordinator_x": 200, "analyst_x": 200, "admin": 200}
+"""Plans and rounds of territory X: its coordinators and analysts, and admins."""
+PLAN_READERS_ONLY = {**PLAN_READERS, **PLATFORMS_REFUSED}
 
 
 def _merchant_body(w: dict[str, Any], role: str) -> dict[str, Any]:
@@ -366,6 +370,32 @@ ROWS: list[Row] = [
         {"order_id": "order_a"},
         expect=PLATFORM_A_WRITES,
     ),
+    # rounds: the territory's coordinators and analysts (platforms read schedules instead)
+    Row(
+        "GET",
+        "/v1/rounds",
+        query={"territory": "territory_x", "date": "day"},
+        expect={**PLAN_READERS, **PLATFORMS_REFUSED},
+    ),
+    Row("GET", "/v1/rounds/{round_id}", {"round_id": "round_a"}, expect=PLAN_READERS_ONLY),
+    Row(
+        "GET", "/v1/rounds/{round_id}/sheet.csv", {"round_id": "round_a"}, expect=PLAN_READERS_ONLY
+    ),
+    # schedules: each platform its own orders; a merchant's pickups for its platform and the
+    # territory's coordinators
+    Row(
+        "GET",
+        "/v1/schedules",
+        query={"date": "day"},
+        expect={"platform_a": 200, "platform_b": 200, **NOT_PLATFORMS},
+    ),
+    Row(
+        "GET",
+        "/v1/merchants/{external_id}/pickups.ics",
+        {"external_id": "shop_a"},
+        query={"date": "day"},
+        expect={"platform_a": 200, "coordinator_x": 200, "analyst_x": 403, "admin": 200},
+    ),
 ]
 
 
@@ -410,6 +440,22 @@ def _checkout(session, tenant: Tenant, objects: dict[str, Any]) -> None:
         objects["order_free_a"] = str(_new_order(session, tenant, objects, NOW))
 
 
+def _plan(session, objects: dict[str, Any]) -> None:
+    """Store, once, a published plan of DAY with a round serving A's order."""
+    if "round_a" in objects:
+        return
+    stored = store_round(
+        session,
+        "champsaur",
+        DAY,
+        [uuid.UUID(objects["order_a"])],
+        dt.datetime(2026, 6, 16, 8, 0, tzinfo=PARIS),
+        status="published",
+        commit=False,
+    )
+    objects["plan_a"], objects["round_a"] = str(stored.plan_id), str(stored.round_id)
+
+
 def _platform(session, territory: str, name: str) -> uuid.UUID:
     platform = Platform(territory_id=territory, name=name)
     session.add(platform)
@@ -447,6 +493,7 @@ def world(clean_db, two_territories, client):
         "merchant_a": "m-a",
         "point_a": "cp-a",
         "point_x": "cp-x",
+        "shop_a": SHOP,
         "day": DAY.isoformat(),
     }
 
@@ -498,6 +545,7 @@ def world(clean_db, two_territories, client):
                 )
             objects["webhook_a"] = str(hook.id)
             _checkout(session, Tenant(a, "champsaur"), objects)
+            _plan(session, objects)
 
     build()
     return keys, objects, build
