@@ -159,7 +159,9 @@ def resources(context: JobContext) -> JobResources:
     return found
 
 
-def defer_in_transaction(session: Session, name: str, **task_kwargs: Any) -> int:
+def defer_in_transaction(
+    session: Session, name: str, *, lock: str | None = None, **task_kwargs: Any
+) -> int:
     """Queue a job for task ``name`` in the caller's transaction.
 
     The job exists (and workers are notified) only if the caller commits: a request that fails
@@ -171,6 +173,9 @@ def defer_in_transaction(session: Session, name: str, **task_kwargs: Any) -> int
         The session of the change (the caller commits).
     name
         A task declared with :func:`logistics.jobs.registry.task`; its queue and locks apply.
+    lock
+        This job's lock instead of the task's (e.g. one per territory and date): jobs with the
+        same lock never run at the same time.
     **task_kwargs
         The job's arguments (JSON values).
 
@@ -206,7 +211,7 @@ def defer_in_transaction(session: Session, name: str, **task_kwargs: Any) -> int
     ).bindparams(
         queue=spec.queue,
         task=full_name(name),
-        lock=spec.lock,
+        lock=lock if lock is not None else spec.lock,
         qlock=spec.queueing_lock,
         args=args,
     )

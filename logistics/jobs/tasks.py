@@ -24,18 +24,30 @@ unique key, never twice).
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import asdict
 from typing import Any
 
-from procrastinate import JobContext
+from procrastinate import JobContext, RetryStrategy
 
 from logistics.jobs.app import resources, retry_stalled
 from logistics.jobs.delivery import dispatch_due
 from logistics.jobs.registry import task
+from logistics.planning.jobs import run_request
 from logistics.store.db import session_scope
 from logistics.store.webhooks import emit_expired_holds
 
-__all__ = ["dispatch_webhooks", "notify_expired_holds", "prune_jobs", "retry_stalled_jobs"]
+__all__ = [
+    "dispatch_webhooks",
+    "notify_expired_holds",
+    "plan_day",
+    "prune_jobs",
+    "replan",
+    "retry_stalled_jobs",
+]
+
+PLANNING_RETRY = RetryStrategy(max_attempts=3, exponential_wait=5)
+"""Planning jobs that crash are run again up to 3 times (after 5 s, 25 s, ~2 min)."""
 
 
 @task(
@@ -79,3 +91,21 @@ async def prune_jobs(context: JobContext, timestamp: int | None = None) -> None:
     """Delete finished jobs older than ``keep_jobs_hours`` (every night; failed ones stay)."""
     hours = resources(context).params.keep_jobs_hours
     await context.app.job_manager.delete_old_jobs(nb_hours=hours)
+
+
+@task(name="plan_day", queue="planning", retry=PLANNING_RETRY)
+def plan_day(context: JobContext, *, request_id: str) -> dict[str, Any]:
+    """Plan a territory's day for a queued request (``logistics.planning.jobs.queue_plan``).
+
+    Queued with the lock ``plan:<territory>:<date>``; the plan is stored under the request's
+    key, so a retried job never stores a second plan.
+    """
+    job_id = context.job.id if context.job is not None else None
+    return run_request(resources(context).sessionmaker, uuid.UUID(request_id), job_id=job_id)
+
+
+@task(name="replan", queue="planning", retry=PLANNING_RETRY)
+def replan(context: JobContext, *, request_id: str) -> dict[str, Any]:
+    """Re-plan a plan's day around its locked stops (``logistics.planning.jobs.queue_replan``)."""
+    job_id = context.job.id if context.job is not None else None
+    return run_request(resources(context).sessionmaker, uuid.UUID(request_id), job_id=job_id)

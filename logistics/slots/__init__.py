@@ -31,7 +31,14 @@ from logistics.slots.booking import (
     occupies_capacity,
     transition,
 )
-from logistics.slots.calendar import Closure, Refusal, Slot, SlotTemplate, generate_slots
+from logistics.slots.calendar import (
+    Closure,
+    Refusal,
+    Slot,
+    SlotTemplate,
+    generate_slots,
+    open_intervals,
+)
 from logistics.slots.collection import Drop, earliest_collection, slots_after_drops
 from logistics.slots.public_holidays import HolidayPolicy, HolidayRule, holiday_names
 from logistics.slots.ranking import RankedSlot, rank_slots
@@ -67,6 +74,7 @@ __all__ = [
     "hold_basket",
     "holiday_names",
     "occupies_capacity",
+    "open_intervals",
     "rank_slots",
     "slots_after_drops",
     "slots_in_window",

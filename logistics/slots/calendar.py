@@ -443,3 +443,48 @@ def generate_slots(
                         slots.append(slot)
                 cursor += step
     return slots
+
+
+def open_intervals(
+    opening_hours: str,
+    day: date,
+    *,
+    timezone: str = DEFAULT_TIMEZONE,
+    holiday_rule: HolidayRule | None = None,
+) -> list[tuple[datetime, datetime]]:
+    """Return when a site is open on one local day, as aware local ``(start, end)`` pairs.
+
+    The same reading of ``opening_hours`` and public holidays as the slot calendars (a day closed
+    by `holiday_rule` has no interval); used by round planning for pickup and receiving hours.
+
+    Parameters
+    ----------
+    opening_hours
+        OSM ``opening_hours`` expression.
+    day
+        The local day.
+    timezone
+        IANA zone of the site.
+    holiday_rule
+        What the site does on public holidays (default: closed on all of them).
+
+    Returns
+    -------
+    list of tuple of datetime
+        Sorted, disjoint open intervals clipped to the day, in the site's zone.
+
+    Raises
+    ------
+    InputError
+        If the expression or the zone is invalid.
+    """
+    rule = holiday_rule or HolidayRule()
+    tz = zone(timezone)
+    if rule.closed_days(day, day):
+        return []
+    parsed = _opening_hours.parse(opening_hours, tz, holidays_from_expression=rule.uses_expression)
+    lo, hi = local_midnight(day, tz), local_midnight(day + timedelta(days=1), tz)
+    return [
+        (a.astimezone(tz), b.astimezone(tz))
+        for a, b in _opening_hours.open_intervals(parsed, lo.astimezone(tz), hi.astimezone(tz))
+    ]

@@ -472,11 +472,16 @@ class Zone(Base):
 
 
 class Plan(Base):
-    """The rounds planned for a territory and a service date."""
+    """The rounds planned for a territory and a service date.
+
+    ``request_key`` (unique per territory when given) makes planning idempotent: a job retried
+    after its worker died finds the plan it already stored instead of storing a second one.
+    """
 
     __tablename__ = "plans"
     __table_args__ = (
         sa.Index("ix_plans_territory_id_service_date", "territory_id", "service_date"),
+        sa.UniqueConstraint("territory_id", "request_key"),
     )
 
     id: Mapped[uuid.UUID] = _uuid_pk()
@@ -494,6 +499,56 @@ class Plan(Base):
     )
     created_at: Mapped[dt.datetime] = _created_at()
     published_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    request_key: Mapped[str | None] = mapped_column(sa.Text)
+    job_id: Mapped[int | None] = mapped_column(sa.BigInteger, doc="The job that planned it.")
+    created_by: Mapped[str | None] = mapped_column(sa.Text)
+    replaces_plan_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("plans.id", ondelete="SET NULL"), doc="The plan it re-planned."
+    )
+
+
+class PlanRequestStatus(enum.StrEnum):
+    """Life of a planning request (a queued job)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class PlanRequest(Base):
+    """A request to plan (or re-plan) a day, run as a job: its progress and its plan."""
+
+    __tablename__ = "plan_requests"
+    __table_args__ = (
+        sa.UniqueConstraint("territory_id", "request_key"),
+        sa.CheckConstraint("kind IN ('plan', 'replan')", name="kind"),
+        sa.CheckConstraint("progress >= 0 AND progress <= 1", name="progress_share"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    territory_id: Mapped[str] = _territory_fk()
+    service_date: Mapped[dt.date] = mapped_column(sa.Date)
+    kind: Mapped[str] = mapped_column(sa.String(16), server_default="plan")
+    request_key: Mapped[str] = mapped_column(sa.Text)
+    job_id: Mapped[int | None] = mapped_column(sa.BigInteger, unique=True)
+    source_plan_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("plans.id", ondelete="SET NULL")
+    )
+    params: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    status: Mapped[PlanRequestStatus] = mapped_column(
+        _enum(PlanRequestStatus, "plan_request_status"),
+        server_default=PlanRequestStatus.QUEUED.value,
+    )
+    progress: Mapped[float] = mapped_column(sa.Float, server_default="0")
+    message: Mapped[str | None] = mapped_column(sa.Text)
+    plan_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("plans.id", ondelete="SET NULL")
+    )
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    created_by: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = _created_at()
+    updated_at: Mapped[dt.datetime] = _created_at()
 
 
 class Round(Base):
