@@ -37,6 +37,7 @@ afternoon, ``order_free_a`` an order without bookings to confirm it with.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,7 +59,14 @@ from logistics.store.bookings import (
 )
 from logistics.store.db import make_sessionmaker, session_scope
 from logistics.store.keys import create_key, revoke_key
-from logistics.store.models import CollectionPoint, Merchant, Platform, Webhook
+from logistics.store.models import (
+    CollectionPoint,
+    Merchant,
+    Plan,
+    PlanRequest,
+    Platform,
+    Webhook,
+)
 from logistics.store.orders import LineInput, OrderInput, create_order, get_order
 from logistics.store.sites import upsert_sites
 from logistics.store.slots import find_site, list_slots
@@ -370,6 +378,41 @@ ROWS: list[Row] = [
         {"order_id": "order_a"},
         expect=PLATFORM_A_WRITES,
     ),
+    # plans: the territory's coordinators plan and edit, analysts read (platforms: schedules)
+    Row(
+        "POST",
+        "/v1/plans",
+        expect={"coordinator_x": 202, "admin": 202, "analyst_x": 403, **PLATFORMS_REFUSED},
+        body=lambda w, role: {"territory": w["territory_x"], "date": w["day"], "time_limit_s": 1},
+    ),
+    Row("GET", "/v1/plans/jobs/{job_id}", {"job_id": "job_a"}, expect=PLAN_READERS_ONLY),
+    Row(
+        "GET",
+        "/v1/plans",
+        query={"territory": "territory_x", "date": "day"},
+        expect={**PLAN_READERS, **PLATFORMS_REFUSED},
+    ),
+    Row("GET", "/v1/plans/{plan_id}", {"plan_id": "plan_a"}, expect=PLAN_READERS_ONLY),
+    Row(
+        "POST",
+        "/v1/plans/{plan_id}/publish",
+        {"plan_id": "draft_a"},
+        expect={"coordinator_x": 200, "admin": 200, "analyst_x": 403, **PLATFORMS_REFUSED},
+    ),
+    Row(
+        "PATCH",
+        "/v1/plans/{plan_id}/stops/{stop_id}",
+        {"plan_id": "draft_a", "stop_id": "stop_a"},
+        expect={"coordinator_x": 200, "admin": 200, "analyst_x": 403, **PLATFORMS_REFUSED},
+        body=lambda w, role: {"locked": True},
+    ),
+    Row(
+        "POST",
+        "/v1/plans/{plan_id}/replan",
+        {"plan_id": "draft_a"},
+        expect={"coordinator_x": 202, "admin": 202, "analyst_x": 403, **PLATFORMS_REFUSED},
+        body=lambda w, role: {"time_limit_s": 1},
+    ),
     # rounds: the territory's coordinators and analysts (platforms read schedules instead)
     Row(
         "GET",
@@ -441,19 +484,34 @@ def _checkout(session, tenant: Tenant, objects: dict[str, Any]) -> None:
 
 
 def _plan(session, objects: dict[str, Any]) -> None:
-    """Store, once, a published plan of DAY with a round serving A's order."""
-    if "round_a" in objects:
-        return
-    stored = store_round(
-        session,
-        "champsaur",
-        DAY,
-        [uuid.UUID(objects["order_a"])],
-        dt.datetime(2026, 6, 16, 8, 0, tzinfo=PARIS),
-        status="published",
-        commit=False,
-    )
-    objects["plan_a"], objects["round_a"] = str(stored.plan_id), str(stored.round_id)
+    """Store A's plans of DAY (a published one, a draft) and a planning job; idempotent.
+
+    The published plan is stored once; the draft again once published or superseded.
+    """
+    start = dt.datetime(2026, 6, 16, 8, 0, tzinfo=PARIS)
+    order = [uuid.UUID(objects["order_a"])]
+    if "round_a" not in objects:
+        stored = store_round(
+            session, "champsaur", DAY, order, start, status="published", commit=False
+        )
+        objects["plan_a"], objects["round_a"] = str(stored.plan_id), str(stored.round_id)
+        objects["job_a"] = 2**40  # a job id the queue never reaches
+        session.add(
+            PlanRequest(
+                territory_id="champsaur",
+                service_date=DAY,
+                kind="plan",
+                request_key=f"{MARKER}-request",
+                job_id=objects["job_a"],
+                status="succeeded",
+                progress=1.0,
+                plan_id=stored.plan_id,
+            )
+        )
+    draft = objects.get("draft_a")
+    if draft is None or session.get(Plan, uuid.UUID(draft)).status != "draft":
+        stored = store_round(session, "champsaur", DAY, order, start, commit=False)
+        objects["draft_a"], objects["stop_a"] = str(stored.plan_id), str(stored.stop_ids[1])
 
 
 def _platform(session, territory: str, name: str) -> uuid.UUID:
@@ -576,7 +634,26 @@ def test_public_routes_need_no_key(client):
             assert client.request(method, path).status_code == 200, path
 
 
-@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.id)
+SOLVER = importlib.util.find_spec("logistics.routing.solve") is not None
+NEEDS_SOLVER = {("POST", "/v1/plans"), ("POST", "/v1/plans/{plan_id}/replan")}
+"""Rows whose requests read the solver's parameters (the engine's branch is merged apart)."""
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        pytest.param(
+            row,
+            id=row.id,
+            marks=pytest.mark.xfail(
+                not SOLVER and (row.method, row.path) in NEEDS_SOLVER,
+                reason="logistics.routing.solve (the engine) is not merged yet",
+                strict=True,
+            ),
+        )
+        for row in ROWS
+    ],
+)
 def test_tenant_isolation(client, world, row):
     keys, objects, rebuild = world
     order = sorted(ROLES, key=lambda role: 200 <= row.status(role) < 300)  # successes last
