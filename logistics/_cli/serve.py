@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Annotated, Any
 
 import typer
@@ -15,7 +16,7 @@ from logistics.sample.generate import GenerateParams
 from logistics.store import migrate
 from logistics.store.day import day_summary
 from logistics.store.db import check_database, redact
-from logistics.store.loaders import generate_and_store, load_sample
+from logistics.store.loaders import SAMPLE_PLATFORM, generate_and_store, load_sample
 
 DEMO_TERRITORY = "ecrins"
 
@@ -87,11 +88,14 @@ def demo_command(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     serve: Annotated[bool, typer.Option(help="Serve the API at the end.")] = True,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="Seconds the solver may plan the day.")
+    ] = 20.0,
     worker: Annotated[
         bool, typer.Option(help="Run a job worker in the same process (planning, webhooks).")
     ] = True,
 ) -> None:
-    """Check the database, migrate, load the Écrins sample, generate a day, summarise, serve."""
+    """Check the database, migrate, load the Écrins sample, generate and plan a day, serve."""
     cfg = settings()
     url = cfg.database_url
     status = check_database(url)
@@ -123,17 +127,89 @@ def demo_command(
         f"{_n(s['collection_points'], 'collection point')}, {_n(s['depots'], 'depot')}, "
         f"{_n(s['vehicles'], 'vehicle')}; {s['parcels']} parcels, {s['weight_kg']:,} kg"
     )
+    plan_id = _plan_demo_day(cfg, service_date, time_limit, seed)
+    keys = _demo_keys(url)
     host, port = host or cfg.host, port or cfg.port
-    base = f"http://{host}:{port}"
-    typer.echo(
-        "try:\n"
-        f"  {base}/health\n"
-        f"  {base}/docs\n"
-        f"  {base}/v1/territories\n"
-        f"  {base}/v1/territories/{DEMO_TERRITORY}/communes?departement=05"
-    )
+    _print_urls(f"http://{host}:{port}", service_date, plan_id, keys)
     if serve:
         _serve(cfg, host, port, worker=worker)
+
+
+def _plan_demo_day(cfg: Settings, service_date: dt.date, time_limit: float, seed: int) -> Any:
+    """Plan the demo day (a draft) and print its rounds; return the plan id."""
+    from logistics._cli.plan import print_plan
+    from logistics.planning.service import get_plan, params_from_json, plan_day
+
+    typer.echo(f"planning  the day on the Écrins roads (solver limit {time_limit:g} s)…")
+    params = params_from_json({"time_limit_s": time_limit, "seed": seed})
+    with transaction(cfg.database_url) as session:
+        plan_id = plan_day(session, DEMO_TERRITORY, service_date, params, created_by="demo")
+        view = get_plan(session, plan_id)
+    print_plan(view, limit=10)
+    return plan_id
+
+
+DEMO_KEYS = (
+    ("platform", "demo platform", SAMPLE_PLATFORM),
+    ("coordinator", "demo coordinator", None),
+    ("analyst", "demo analyst", None),
+)
+
+
+def _demo_keys(url: str) -> dict[str, str]:
+    """Create the demo API keys once; return the clear key (new) or a placeholder per role."""
+    import sqlalchemy as sa
+
+    from logistics.store.keys import create_key
+    from logistics.store.models import ApiKey
+
+    shown: dict[str, str] = {}
+    with transaction(url) as session:
+        for role, name, platform in DEMO_KEYS:
+            known = session.scalar(
+                sa.select(ApiKey).where(
+                    ApiKey.name == name, ApiKey.role == role, ApiKey.revoked_at.is_(None)
+                )
+            )
+            if known is not None:
+                typer.echo(
+                    f"key       {role}: {known.key_prefix}… (created by an earlier demo; keys are "
+                    f"shown once — `logistics keys revoke {known.key_prefix}` then re-run the demo "
+                    "for a new one)"
+                )
+                shown[role] = f"${role.upper()}_KEY"
+                continue
+            new, _ = create_key(
+                session, role=role, name=name, platform=platform, territory=DEMO_TERRITORY
+            )
+            typer.echo(f"key       {role}: {new.key}   (shown once: keep it)")
+            shown[role] = new.key
+    return shown
+
+
+def _print_urls(base: str, service_date: dt.date, plan_id: Any, keys: dict[str, str]) -> None:
+    day, t = service_date.isoformat(), DEMO_TERRITORY
+
+    def curl(role: str, path: str) -> str:
+        return f'  curl -H "Authorization: Bearer {keys[role]}" "{base}{path}"'
+
+    typer.echo(
+        "try:\n"
+        + "\n".join(
+            [
+                f"  {base}/health",
+                f"  {base}/docs",
+                f"  {base}/v1/territories",
+                f"  {base}/v1/territories/{t}/communes?departement=05",
+                curl("coordinator", f"/v1/plans?territory={t}&date={day}"),
+                curl("coordinator", f"/v1/plans/{plan_id}"),
+                curl("analyst", f"/v1/rounds?territory={t}&date={day}"),
+                curl("coordinator", "/v1/rounds/<round id>/sheet.csv"),
+                curl("platform", f"/v1/schedules?date={day}"),
+                curl("platform", f"/v1/merchants/<merchant id>/pickups.ics?date={day}"),
+            ]
+        )
+    )
 
 
 def register(app: typer.Typer) -> None:

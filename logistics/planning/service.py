@@ -235,12 +235,12 @@ def plan_day(
             {"field": "service_date", "value": repr(service_date)},
         )
     _check_key(request_key)
-    params = _check_params(params)
     report = progress or _no_progress
     found = _existing(session, territory_id, request_key)
     if found is not None:
         report(1.0, "already planned under this request key")
         return found
+    params = _check_params(params)
     report(0.0, "reading the day")
     day = read_day(session, territory_id, service_date)
     cfg = _settings(settings)

@@ -20,6 +20,11 @@ REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 KERNEL = "logistics-test-python"
 TIMEOUT_S = 300  # per cell; the whole coverage notebook takes about a minute
+EXPECTED = {
+    "coverage.ipynb": ("114 communes, 119,533 inhabitants",),
+    "rounds.ipynb": ("114 communes, 119,533 inhabitants", "rounds on the road network"),
+}
+"""What each notebook must print (its headline figures)."""
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +48,7 @@ def kernel_env(tmp_path_factory, request):
 
 
 def test_there_are_notebooks():
-    assert [p.name for p in NOTEBOOKS] == ["coverage.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == list(EXPECTED)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -84,7 +89,8 @@ def test_notebook_runs(path, tmp_path, kernel_env, monkeypatch):
         for output in cell.outputs
         if output.output_type == "stream"
     )
-    assert "114 communes, 119,533 inhabitants" in text
+    for expected in EXPECTED[path.name]:
+        assert expected in text
     assert "ESTIMATE" not in text  # the Écrins sample runs on its roads
     images = [
         output
