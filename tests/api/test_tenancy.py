@@ -37,7 +37,6 @@ afternoon, ``order_free_a`` an order without bookings to confirm it with.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -634,26 +633,7 @@ def test_public_routes_need_no_key(client):
             assert client.request(method, path).status_code == 200, path
 
 
-SOLVER = importlib.util.find_spec("logistics.routing.solve") is not None
-NEEDS_SOLVER = {("POST", "/v1/plans"), ("POST", "/v1/plans/{plan_id}/replan")}
-"""Rows whose requests read the solver's parameters (the engine's branch is merged apart)."""
-
-
-@pytest.mark.parametrize(
-    "row",
-    [
-        pytest.param(
-            row,
-            id=row.id,
-            marks=pytest.mark.xfail(
-                not SOLVER and (row.method, row.path) in NEEDS_SOLVER,
-                reason="logistics.routing.solve (the engine) is not merged yet",
-                strict=True,
-            ),
-        )
-        for row in ROWS
-    ],
-)
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.id)
 def test_tenant_isolation(client, world, row):
     keys, objects, rebuild = world
     order = sorted(ROLES, key=lambda role: 200 <= row.status(role) < 300)  # successes last

@@ -25,7 +25,8 @@ class StoredRound:
     stop_ids: tuple[uuid.UUID, ...]
 
 
-def _vehicle(session: Session, territory: str, name: str) -> uuid.UUID:
+def ensure_vehicle(session: Session, territory: str, name: str) -> uuid.UUID:
+    """Store (once) the territory's depot ``Hub`` and a van ``name`` working 07:00-19:00."""
     depot = session.execute(
         sa.text(
             "INSERT INTO depots (territory_id, name, address, geom) VALUES (:t, 'Hub', "
@@ -59,7 +60,7 @@ def store_round(
     commit: bool = True,
 ) -> StoredRound:
     """Store a round serving ``order_ids`` (a new plan unless ``plan_id``); commit."""
-    vehicle_id = _vehicle(session, territory, vehicle)
+    vehicle_id = ensure_vehicle(session, territory, vehicle)
     depot_id = session.execute(
         sa.text("SELECT depot_id FROM vehicles WHERE id = :v"), {"v": vehicle_id}
     ).scalar_one()
