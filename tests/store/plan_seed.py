@@ -26,7 +26,7 @@ class StoredRound:
 
 
 def ensure_vehicle(session: Session, territory: str, name: str) -> uuid.UUID:
-    """Store (once) the territory's depot ``Hub`` and a van ``name`` working 07:00-19:00."""
+    """Store (once) the depot ``Hub`` and a van ``name`` (07:00-19:00, 0.40/km, 20/hour)."""
     depot = session.execute(
         sa.text(
             "INSERT INTO depots (territory_id, name, address, geom) VALUES (:t, 'Hub', "
@@ -38,8 +38,9 @@ def ensure_vehicle(session: Session, territory: str, name: str) -> uuid.UUID:
     return session.execute(
         sa.text(
             "INSERT INTO vehicles (territory_id, depot_id, name, capacity_kg, capacity_litres, "
-            "capacity_parcels, shift_start, shift_end) VALUES (:t, :d, :n, 600, 3000, 60, "
-            "'07:00', '19:00') ON CONFLICT (territory_id, name) DO UPDATE SET "
+            "capacity_parcels, shift_start, shift_end, cost_per_km, cost_per_hour) VALUES "
+            "(:t, :d, :n, 600, 3000, 60, '07:00', '19:00', 0.4, 20) "
+            "ON CONFLICT (territory_id, name) DO UPDATE SET "
             "name = excluded.name RETURNING id"
         ),
         {"t": territory, "d": depot, "n": name},
