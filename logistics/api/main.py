@@ -18,6 +18,9 @@ from logistics.api.routes import (
     merchants,
     options,
     orders,
+    plans,
+    rounds,
+    schedules,
     slots,
     territories,
     webhooks,
@@ -85,4 +88,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(holds.router)
     app.include_router(bookings.router)
     app.include_router(orders.router)
+    app.include_router(plans.router)
+    app.include_router(rounds.router)
+    app.include_router(schedules.router)
     return app

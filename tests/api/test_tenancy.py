@@ -58,11 +58,19 @@ from logistics.store.bookings import (
 )
 from logistics.store.db import make_sessionmaker, session_scope
 from logistics.store.keys import create_key, revoke_key
-from logistics.store.models import CollectionPoint, Merchant, Platform, Webhook
+from logistics.store.models import (
+    CollectionPoint,
+    Merchant,
+    Plan,
+    PlanRequest,
+    Platform,
+    Webhook,
+)
 from logistics.store.orders import LineInput, OrderInput, create_order, get_order
 from logistics.store.sites import upsert_sites
 from logistics.store.slots import find_site, list_slots
 from logistics.store.webhooks import create_webhook
+from tests.store.plan_seed import store_round
 
 ROLES = (
     "platform_a",
@@ -141,6 +149,9 @@ CHECKOUT_READERS = {"platform_a": 200, "coordinator_x": 200, "analyst_x": 403, "
 """Holds, bookings and orders: read by their platform, the territory's coordinators, admins."""
 PLATFORM_A_WRITES = {"platform_a": 200, **NOT_PLATFORMS}
 """Changes to a platform's own holds and orders: its own key only."""
+PLAN_READERS = {"coordinator_x": 200, "analyst_x": 200, "admin": 200}
+"""Plans and rounds of territory X: its coordinators and analysts, and admins."""
+PLAN_READERS_ONLY = {**PLAN_READERS, **PLATFORMS_REFUSED}
 
 
 def _merchant_body(w: dict[str, Any], role: str) -> dict[str, Any]:
@@ -366,6 +377,67 @@ ROWS: list[Row] = [
         {"order_id": "order_a"},
         expect=PLATFORM_A_WRITES,
     ),
+    # plans: the territory's coordinators plan and edit, analysts read (platforms: schedules)
+    Row(
+        "POST",
+        "/v1/plans",
+        expect={"coordinator_x": 202, "admin": 202, "analyst_x": 403, **PLATFORMS_REFUSED},
+        body=lambda w, role: {"territory": w["territory_x"], "date": w["day"], "time_limit_s": 1},
+    ),
+    Row("GET", "/v1/plans/jobs/{job_id}", {"job_id": "job_a"}, expect=PLAN_READERS_ONLY),
+    Row(
+        "GET",
+        "/v1/plans",
+        query={"territory": "territory_x", "date": "day"},
+        expect={**PLAN_READERS, **PLATFORMS_REFUSED},
+    ),
+    Row("GET", "/v1/plans/{plan_id}", {"plan_id": "plan_a"}, expect=PLAN_READERS_ONLY),
+    Row(
+        "POST",
+        "/v1/plans/{plan_id}/publish",
+        {"plan_id": "draft_a"},
+        expect={"coordinator_x": 200, "admin": 200, "analyst_x": 403, **PLATFORMS_REFUSED},
+    ),
+    Row(
+        "PATCH",
+        "/v1/plans/{plan_id}/stops/{stop_id}",
+        {"plan_id": "draft_a", "stop_id": "stop_a"},
+        expect={"coordinator_x": 200, "admin": 200, "analyst_x": 403, **PLATFORMS_REFUSED},
+        body=lambda w, role: {"locked": True},
+    ),
+    Row(
+        "POST",
+        "/v1/plans/{plan_id}/replan",
+        {"plan_id": "draft_a"},
+        expect={"coordinator_x": 202, "admin": 202, "analyst_x": 403, **PLATFORMS_REFUSED},
+        body=lambda w, role: {"time_limit_s": 1},
+    ),
+    # rounds: the territory's coordinators and analysts (platforms read schedules instead)
+    Row(
+        "GET",
+        "/v1/rounds",
+        query={"territory": "territory_x", "date": "day"},
+        expect={**PLAN_READERS, **PLATFORMS_REFUSED},
+    ),
+    Row("GET", "/v1/rounds/{round_id}", {"round_id": "round_a"}, expect=PLAN_READERS_ONLY),
+    Row(
+        "GET", "/v1/rounds/{round_id}/sheet.csv", {"round_id": "round_a"}, expect=PLAN_READERS_ONLY
+    ),
+    # schedules: each platform its own orders; a merchant's pickups for its platform and the
+    # territory's coordinators
+    Row(
+        "GET",
+        "/v1/schedules",
+        query={"date": "day"},
+        expect={"platform_a": 200, "platform_b": 200, **NOT_PLATFORMS},
+    ),
+    Row(
+        "GET",
+        "/v1/merchants/{external_id}/pickups.ics",
+        {"external_id": "shop_a"},
+        query={"date": "day"},
+        expect={"platform_a": 200, "coordinator_x": 200, "analyst_x": 403, "admin": 200},
+    ),
 ]
 
 
@@ -410,6 +482,37 @@ def _checkout(session, tenant: Tenant, objects: dict[str, Any]) -> None:
         objects["order_free_a"] = str(_new_order(session, tenant, objects, NOW))
 
 
+def _plan(session, objects: dict[str, Any]) -> None:
+    """Store A's plans of DAY (a published one, a draft) and a planning job; idempotent.
+
+    The published plan is stored once; the draft again once published or superseded.
+    """
+    start = dt.datetime(2026, 6, 16, 8, 0, tzinfo=PARIS)
+    order = [uuid.UUID(objects["order_a"])]
+    if "round_a" not in objects:
+        stored = store_round(
+            session, "champsaur", DAY, order, start, status="published", commit=False
+        )
+        objects["plan_a"], objects["round_a"] = str(stored.plan_id), str(stored.round_id)
+        objects["job_a"] = 2**40  # a job id the queue never reaches
+        session.add(
+            PlanRequest(
+                territory_id="champsaur",
+                service_date=DAY,
+                kind="plan",
+                request_key=f"{MARKER}-request",
+                job_id=objects["job_a"],
+                status="succeeded",
+                progress=1.0,
+                plan_id=stored.plan_id,
+            )
+        )
+    draft = objects.get("draft_a")
+    if draft is None or session.get(Plan, uuid.UUID(draft)).status != "draft":
+        stored = store_round(session, "champsaur", DAY, order, start, commit=False)
+        objects["draft_a"], objects["stop_a"] = str(stored.plan_id), str(stored.stop_ids[1])
+
+
 def _platform(session, territory: str, name: str) -> uuid.UUID:
     platform = Platform(territory_id=territory, name=name)
     session.add(platform)
@@ -447,6 +550,7 @@ def world(clean_db, two_territories, client):
         "merchant_a": "m-a",
         "point_a": "cp-a",
         "point_x": "cp-x",
+        "shop_a": SHOP,
         "day": DAY.isoformat(),
     }
 
@@ -498,6 +602,7 @@ def world(clean_db, two_territories, client):
                 )
             objects["webhook_a"] = str(hook.id)
             _checkout(session, Tenant(a, "champsaur"), objects)
+            _plan(session, objects)
 
     build()
     return keys, objects, build
