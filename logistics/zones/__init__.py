@@ -7,6 +7,8 @@ isochrones from reachable roads (:func:`isochrones`), the population they reach
 (:func:`what_if_collection_points`, :func:`what_if_round_days`).  See ``docs/zones.md``.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from logistics.zones._geo import to_geojson
 from logistics.zones.analysis import (
     CoverageReport,
@@ -14,7 +16,6 @@ from logistics.zones.analysis import (
     parse_minutes,
     straight_line_isochrones,
 )
-from logistics.zones.build import BuildParams, ZoneReport, build_zones
 from logistics.zones.coverage import (
     AREAL_METHOD,
     SETTLED_METHOD,
@@ -55,6 +56,22 @@ from logistics.zones.whatif import (
     what_if_collection_points,
     what_if_round_days,
 )
+
+if TYPE_CHECKING:
+    from logistics.zones.build import BuildParams, ZoneReport, build_zones
+
+_LAZY = frozenset({"BuildParams", "ZoneReport", "build_zones"})
+"""Names of :mod:`logistics.zones.build`, imported on first use: regionalisation pulls in spopt
+and libpysal, seconds of start-up that serving the API and planning never need."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from logistics.zones import build
+
+        return getattr(build, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AREAL_METHOD",
