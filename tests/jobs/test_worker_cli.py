@@ -91,9 +91,8 @@ def test_serve_runs_an_in_process_worker(queue_db, clean_db):
         args, env=_env(queue_db), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        deadline = (
-            time.monotonic() + 120
-        )  # start-up imports take seconds; much more on a loaded CI machine
+        # Start-up imports take seconds, many more on a loaded CI machine.
+        deadline = time.monotonic() + 120
         while True:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
