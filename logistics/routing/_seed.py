@@ -263,7 +263,7 @@ def _pyvrp(model: ort.Model, params: Params, budget: float | None) -> WarmStart 
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PyVRP warns when a capped fleet cannot be feasible
-        best = run(None, None if budget is None else 0.2 * budget)
+        best = run(None, None if budget is None else 0.1 * budget)
         if best is None:
             return None
         if len({_type_key(v) for v in problem.vehicles}) != 1:
