@@ -165,7 +165,7 @@ def build(
     solver = routing.solver()
 
     locs = np.array([n.location for n in nodes])
-    travel = int_matrix(problem.seconds)
+    travel = int_matrix(np.ceil(problem.seconds - 1e-9))  # whole seconds, rounded up
     service = np.array([n.service for n in nodes], dtype=np.int64)
     horizon = max([v.shift.end for v in vehicles] + [n.windows[-1].end for n in nodes if n.windows])
     node_time = np.minimum(travel[np.ix_(locs, locs)] + service[:, None], horizon + 1)
