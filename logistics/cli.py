@@ -11,6 +11,7 @@ from logistics._cli import data as _data
 from logistics._cli import db as _db
 from logistics._cli import keys as _keys
 from logistics._cli import serve as _serve
+from logistics._cli import solve as _solve
 from logistics._cli import worker as _worker
 from logistics._cli import zones as _zones
 from logistics._cli.network import app as _network_app
@@ -44,6 +45,7 @@ app.add_typer(_keys.keys_app, name="keys")
 app.add_typer(_keys.platforms_app, name="platforms")
 _data.register(app)
 _serve.register(app)
+_solve.register(app)
 _worker.register(app)
 
 _zones.register(app)

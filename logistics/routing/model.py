@@ -333,3 +333,5 @@ class Solution:
     merchant_shares: Mapping[str, float] = field(default_factory=dict)
     seconds: float = 0.0
     status: str = ""
+    engine: str = ""
+    """How it was found, e.g. ``"pyvrp+ortools"`` (warm start, then OR-Tools) or ``"ortools"``."""
