@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -287,7 +288,10 @@ def _pyvrp(model: ort.Model, params: Params, budget: float | None) -> WarmStart 
     return WarmStart("pyvrp", best)
 
 
-def _vroom(model: ort.Model, params: Params, budget: float | None) -> WarmStart | None:
+def _vroom_run(
+    model: ort.Model, vehicles: Sequence[int], seconds: float | None
+) -> list[list[int]] | None:
+    """Run VROOM with the given vehicles; return routes per vehicle, None if a shipment is left."""
     import vroom
 
     problem = model.problem
@@ -306,7 +310,8 @@ def _vroom(model: ort.Model, params: Params, budget: float | None) -> WarmStart 
     vrp.set_costs_matrix(profile="car", matrix_input=cost.astype(np.uint32))
     skills = sorted({s for v in problem.vehicles for s in v.skills})
     skill_id = {s: i + 1 for i, s in enumerate(skills)}
-    for vi, v in enumerate(problem.vehicles):
+    for vi in vehicles:
+        v = problem.vehicles[vi]
         vrp.add_vehicle(
             vroom.Vehicle(
                 id=vi,
@@ -339,11 +344,40 @@ def _vroom(model: ort.Model, params: Params, budget: float | None) -> WarmStart 
             amount=vroom.Amount(list(nodes[pickup].demand)),
             skills={skill_id[s] for s in problem.orders[i].skills},
         )
-    timeout = None if budget is None else timedelta(seconds=budget)
+    timeout = None if seconds is None else timedelta(seconds=max(0.01, seconds))
     solution = vrp.solve(exploration_level=5, nb_threads=1, timeout=timeout)
-    frame = solution.routes
     routes: list[list[int]] = [[] for _ in problem.vehicles]
-    for row in frame.itertuples():
+    for row in solution.routes.itertuples():
         if row.type in ("pickup", "delivery"):
             routes[int(row.vehicle_id)].append(int(row.id))
-    return WarmStart("vroom", routes)
+    if sum(len(r) for r in routes) < 2 * len(model.order_nodes):
+        return None
+    return routes
+
+
+def _vroom(model: ort.Model, params: Params, budget: float | None) -> WarmStart | None:
+    """Run VROOM, then with one vehicle fewer while it still serves every shipment.
+
+    With identical vehicles only; the first run gets 30 % of the budget, each capped run half of
+    what is left.  VROOM is deterministic (one thread), so the deterministic mode needs nothing
+    more.  VROOM's ``max_travel_time`` counts travel only, looser than ``max_duration_s``: OR-Tools
+    refuses seed routes that break it.
+    """
+    began = time.perf_counter()
+    everyone = list(range(len(model.problem.vehicles)))
+    best = _vroom_run(model, everyone, None if budget is None else 0.3 * budget)
+    if best is None:
+        return None
+    if len({_type_key(v) for v in model.problem.vehicles}) == 1:
+        for _ in range(MAX_FLEET_ATTEMPTS):
+            used = sum(1 for r in best if r)
+            remaining = None if budget is None else budget - (time.perf_counter() - began)
+            if used <= 1 or (remaining is not None and remaining < 0.2):
+                break
+            fewer = _vroom_run(
+                model, everyone[: used - 1], None if remaining is None else 0.5 * remaining
+            )
+            if fewer is None:
+                break
+            best = fewer
+    return WarmStart("vroom", best)
