@@ -328,3 +328,24 @@ def test_same_seed_and_search_limit_give_the_same_plan() -> None:
     assert a.routes == b.routes
     assert a.unserved == b.unserved
     assert a.totals == b.totals
+
+
+def test_orders_loaded_at_the_depot() -> None:
+    # Every order is loaded at the depot (location 0) with no service and a window covering the
+    # shift: the engine loads them all when leaving, then drops them at ca, cb, cc on the way out.
+    # Nothing fixes the departure time d (no cost per hour): ca d+400/d+460, cb d+560/d+620,
+    # cc d+720/d+780, back at d+1380.
+    seconds, metres = line(X)
+    orders = tuple(
+        order(o, [pickup(0, "depot", service=0)], loc) for o, loc in (("a", 4), ("b", 5), ("c", 6))
+    )
+    solution = solved(Problem(seconds, metres, orders, (van("v1"),)))
+    assert solution.unserved == ()
+    (route,) = solution.routes
+    drops = [v for v in route.visits if v.kind == "drop"]
+    assert [v.order_ids for v in drops] == [("a",), ("b",), ("c",)]
+    d = route.visits[0].departure_s
+    times = [(v.arrival_s - d, v.departure_s - d) for v in drops]
+    assert times == [(400, 460), (560, 620), (720, 780)]
+    assert route.visits[-1].arrival_s - d == 1380
+    assert solution.totals.km == pytest.approx(12.0)
