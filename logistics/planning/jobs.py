@@ -57,7 +57,7 @@ def _params(params: Any) -> dict[str, Any]:
     if params is None or isinstance(params, Mapping):
         return params_to_json(params_from_json(params))
     if dataclasses.is_dataclass(params) and not isinstance(params, type):
-        return params_to_json(params)
+        return params_to_json(params)  # type: ignore[arg-type]
     raise InputError(
         f"params={params!r}; expected solver parameters or a JSON object of them",
         {"field": "params", "value": repr(params)},

@@ -33,7 +33,7 @@ from logistics.routing.model import Lock, StopRef
 from logistics.store.models import Plan, PlanStatus, Round, Stop, StopKind
 
 if TYPE_CHECKING:
-    from logistics.routing.solve import Params  # type: ignore[import-not-found]
+    from logistics.routing.solve import Params
 
 __all__ = [
     "PlanSummary",

@@ -248,7 +248,9 @@ def build(
         if order.skills:
             allowed = [vi for vi, v in enumerate(vehicles) if order.skills <= v.skills]
             for x in idx:
-                routing.SetAllowedVehiclesForIndex(allowed, x)
+                # SetAllowedVehiclesForIndex refuses Python lists in OR-Tools 9.15 (SWIG Span);
+                # restricting the vehicle variable is the same constraint (-1: unperformed).
+                routing.VehicleVar(x).SetValues([-1, *allowed])
 
     model = Model(
         problem=problem,
