@@ -12,11 +12,17 @@ Rules (each a documented constant below)
 - One :class:`~logistics.routing.model.Pickup` per merchant of the order (lines of the same
   merchant are added up).  Its windows are the merchant's opening intervals that day (OSM
   ``opening_hours`` read as the slot calendars read them, public holidays closed) after the
-  line's ``ready_at``; its service time is the merchant's ``service_minutes``.
+  line's ``ready_at``.
 - The drop is at the customer's address within the customer's window, or within
   :data:`DEFAULT_DELIVERY_HOURS` when the order has none; or at the collection point within its
-  opening hours that day (its receiving hours), with the point's ``service_minutes``.  A home
-  drop takes :data:`DEFAULT_DROP_SERVICE_S`.
+  opening hours that day (its receiving hours).
+- Time at a stop = a fixed part once per visit (parking, walking in: the merchant's or the
+  collection point's ``service_minutes``, :data:`ADDRESS_STOP_S` at a home) + a handling part
+  per order (:data:`PICKUP_HANDLING_S` per pickup, :data:`DROP_HANDLING_S` per drop at a
+  collection point, :data:`DEFAULT_DROP_SERVICE_S` at a home).  The engine charges service per
+  order, so the fixed part is added to the travel time *into* a location (never between two
+  orders at the same place): a van collecting eight orders at a bakery parks once.  Times the
+  engine reports at a stop are therefore after parking.
 - An order whose merchant is closed (or whose goods are ready only after closing), or whose
   collection point is closed that day, is not given to the engine: it is reported unserved with
   the reason (:attr:`BuiltProblem.rejected`).
@@ -47,10 +53,13 @@ from logistics.routing.snapping import SnapResult, snap_points
 from logistics.slots import open_intervals
 
 __all__ = [
+    "ADDRESS_STOP_S",
     "CO2_G_PER_KM",
     "DEFAULT_DELIVERY_HOURS",
     "DEFAULT_DROP_SERVICE_S",
+    "DROP_HANDLING_S",
     "MAX_SNAP_M",
+    "PICKUP_HANDLING_S",
     "PLANNED_FULFILMENTS",
     "BuiltProblem",
     "DayInput",
@@ -64,8 +73,14 @@ __all__ = [
 
 PLANNED_FULFILMENTS = ("home_delivery", "collection_point")
 """Fulfilments that need a round (``at_shop`` orders are collected by the customer)."""
-DEFAULT_DROP_SERVICE_S = 180
-"""Seconds spent at a customer's door (parking, handing over, signature)."""
+DEFAULT_DROP_SERVICE_S = 120
+"""Seconds handing an order over at a customer's door (after parking)."""
+ADDRESS_STOP_S = 60
+"""Seconds to park and walk to a customer's door (once per visit)."""
+PICKUP_HANDLING_S = 60
+"""Seconds loading one order at a merchant (after the merchant's fixed stop time)."""
+DROP_HANDLING_S = 60
+"""Seconds unloading one order at a collection point (after its fixed stop time)."""
 DEFAULT_DELIVERY_HOURS = (dt.time(8, 0), dt.time(20, 0))
 """Local hours a home delivery may happen when the customer gave no window."""
 CO2_G_PER_KM = 250.0
@@ -261,18 +276,20 @@ class _Hours:
 
 
 class _Locations:
-    """Matrix positions by key, in order of first use."""
+    """Matrix positions by key, in order of first use, with their fixed stop time."""
 
     def __init__(self) -> None:
         self.keys: list[str] = []
         self.lonlat: list[Position] = []
+        self.stop_s: list[int] = []
         self._index: dict[str, int] = {}
 
-    def add(self, key: str, where: Position) -> int:
+    def add(self, key: str, where: Position, stop_s: int = 0) -> int:
         if key not in self._index:
             self._index[key] = len(self.keys)
             self.keys.append(key)
             self.lonlat.append(where)
+            self.stop_s.append(stop_s)
         return self._index[key]
 
 
@@ -308,8 +325,8 @@ def _pickups(
             float(sum(line.litres for line in lines)),
             float(sum(line.parcels for line in lines)),
         )
-        location = places.add(f"merchant:{site.id}", (site.lon, site.lat))
-        pickups.append(Pickup(location, windows, site.service_s, amount, site.id))
+        location = places.add(f"merchant:{site.id}", (site.lon, site.lat), site.service_s)
+        pickups.append(Pickup(location, windows, PICKUP_HANDLING_S, amount, site.id))
     return tuple(pickups)
 
 
@@ -334,8 +351,10 @@ def _order(order: OrderInput, day: DayInput, hours: _Hours, places: _Locations) 
                 "collection_point_closed",
                 f"collection point {point.name or point.id} is closed on {day.service_date}",
             )
-        location = places.add(f"collection_point:{point.id}", (point.lon, point.lat))
-        return Order(order.id, pickups, location, windows, point.service_s, point.id, order.skills)
+        location = places.add(
+            f"collection_point:{point.id}", (point.lon, point.lat), point.service_s
+        )
+        return Order(order.id, pickups, location, windows, DROP_HANDLING_S, point.id, order.skills)
     where = day.addresses.get(order.address_id or "")
     if where is None:
         return Unserved(order.id, "unknown_address", "delivery address not stored")
@@ -350,7 +369,7 @@ def _order(order: OrderInput, day: DayInput, hours: _Hours, places: _Locations) 
                 _seconds(dt.datetime.combine(day.service_date, hi, tz), origin),
             ),
         )
-    location = places.add(f"address:{order.address_id}", where)
+    location = places.add(f"address:{order.address_id}", where, ADDRESS_STOP_S)
     return Order(
         order.id,
         pickups,
@@ -473,8 +492,10 @@ def build_problem(
     started = time.perf_counter()
     seconds, metres, method, far, snap = _matrix(places.keys, lonlat, network)
     elapsed = time.perf_counter() - started
-    # Integer seconds and metres (the engine's unit); inf stays inf.
-    seconds = np.where(np.isfinite(seconds), np.round(seconds), np.inf)
+    # Integer seconds and metres (the engine's unit); inf stays inf.  The fixed time of a stop
+    # is paid on arriving from another place (see the module doc).
+    arrive = np.array(places.stop_s, dtype=float)[None, :] * (1 - np.eye(len(places.keys)))
+    seconds = np.where(np.isfinite(seconds), np.round(seconds) + arrive, np.inf)
     metres = np.where(np.isfinite(metres), np.round(metres), np.inf)
     problem = Problem(
         seconds=seconds,

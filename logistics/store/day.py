@@ -1,7 +1,8 @@
 """Store a generated day (:class:`logistics.sample.day.Day`) and summarise a stored day.
 
 Storing is idempotent: generated entities are upserted by their external ids or names, the
-platform's generated orders (and their customers' addresses) for the date are replaced, and
+platform's generated orders (and their customers' addresses) for the date are replaced (the
+date's plans, which refer to them, are deleted), and
 generated merchants, collection points and vehicles that no longer belong to the day are
 removed when nothing refers to them; the territory's vehicles not in the day are deactivated.
 """
@@ -29,6 +30,8 @@ from logistics.store.models import (
     Merchant,
     Order,
     OrderLine,
+    Plan,
+    Stop,
     Vehicle,
 )
 from logistics.store.territory import upsert_merchants, wkb
@@ -185,7 +188,13 @@ def store_day(
     )
 
     # Replace the platform's generated orders of the date, and their customers' addresses.
+    # The date's plans refer to them (stops at the replaced addresses): they go too.
     stamp = day.service_date.strftime("%Y%m%d")
+    session.execute(
+        sa.delete(Plan).where(
+            Plan.territory_id == territory_id, Plan.service_date == day.service_date
+        )
+    )
     session.execute(
         sa.delete(Order).where(
             Order.platform_id == platform_id,
@@ -261,7 +270,7 @@ def store_day(
             Merchant.external_id.like(pattern),
             Merchant.id.not_in(list(merchant_ids.values()) or [uuid.uuid4()]),
         ),
-        [OrderLine.merchant_id],
+        [OrderLine.merchant_id, Stop.merchant_id],
     )
     _prune(
         session,
@@ -271,7 +280,7 @@ def store_day(
             CollectionPoint.external_id.like(pattern),
             CollectionPoint.id.not_in(list(cp_ids.values()) or [uuid.uuid4()]),
         ),
-        [Order.collection_point_id],
+        [Order.collection_point_id, Stop.collection_point_id],
     )
     # The generated fleet is the territory's fleet for the day: other vans are deactivated
     # (kept, since past rounds refer to them).

@@ -23,9 +23,38 @@ def run(clean_db, db_url, monkeypatch):
 
 
 def test_demo_without_serving(run, clean_db):
-    result = run("demo", "--no-serve", "--date", "2025-06-03", "--orders", "80", "--seed", "1")
+    result = run(
+        "demo",
+        "--no-serve",
+        "--date",
+        "2025-06-03",
+        "--orders",
+        "80",
+        "--seed",
+        "1",
+        "--time-limit",
+        "2",
+    )
     assert result.exit_code == 0, result.output
     out = result.output
+    # the day is planned, demo keys are created once and the plan URLs are printed
+    assert re.search(r"plan [0-9a-f-]{36} \(draft\) for ecrins on 2025-06-03", out)
+    assert re.search(r"key       coordinator: lgk_\S+", out)
+    assert "/v1/rounds?territory=ecrins&date=2025-06-03" in out
+    again = run(
+        "demo",
+        "--no-serve",
+        "--date",
+        "2025-06-03",
+        "--orders",
+        "80",
+        "--seed",
+        "1",
+        "--time-limit",
+        "1",
+    )
+    assert again.exit_code == 0, again.output
+    assert "created by an earlier demo" in again.output
     assert re.search(r"PostgreSQL \d+.*PostGIS 3\.", out)
     assert f"schema    at revision {migrate.head()}" in out
     assert "territory ecrins: 114 communes, 119,533 inhabitants" in out

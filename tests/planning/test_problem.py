@@ -116,3 +116,17 @@ def test_cancelled_orders_are_left_out(db_session, small_day):
 def test_a_day_with_orders_at_two_dates_reads_only_its_date(db_session, small_day):
     other = read_day(db_session, TERRITORY, DAY + dt.timedelta(days=1))
     assert other.orders == ()
+
+
+def test_the_fixed_stop_time_is_paid_once_per_visit(db_session, small_day):
+    from logistics.routing.matrix import straight_line_matrix
+
+    built = build_problem(read_day(db_session, TERRITORY, DAY))
+    raw = straight_line_matrix(list(built.keys), built.lonlat[:, 0], built.lonlat[:, 1])
+    extra = built.problem.seconds - np.round(raw.seconds)
+    for j, key in enumerate(built.keys):
+        kind = key.partition(":")[0]
+        expected = {"depot": 0, "merchant": 300, "collection_point": 300, "address": 60}[kind]
+        column = np.delete(extra[:, j], j)
+        assert np.allclose(column, expected), key  # arriving from anywhere else
+        assert built.problem.seconds[j, j] == 0  # two orders at one place: no second parking

@@ -212,3 +212,16 @@ def test_move_stop_to_another_round_takes_its_order_along(db_session, small_day)
         assert [s.seq for s in r.stops] == list(range(len(r.stops)))
     with pytest.raises(NotFoundError):
         move_stop(db_session, plan_id, delivery.id, uuid.uuid4(), 0)
+
+
+def test_regenerating_a_planned_day_replaces_its_plans(db_session, small_day, data_dir):
+    from logistics.sample.generate import GenerateParams
+    from logistics.store.loaders import generate_and_store
+
+    _store(db_session)
+    # another generated day for the date: its plans referred to the replaced orders
+    generate_and_store(
+        db_session, TERRITORY, DAY, GenerateParams(orders=20, seed=4), data_dir=data_dir
+    )
+    db_session.commit()
+    assert list_plans(db_session, TERRITORY, DAY) == []
