@@ -263,7 +263,7 @@ def _pyvrp(model: ort.Model, params: Params, budget: float | None) -> WarmStart 
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PyVRP warns when a capped fleet cannot be feasible
-        best = run(None, None if budget is None else 0.2 * budget)
+        best = run(None, None if budget is None else 0.1 * budget)
         if best is None:
             return None
         if len({_type_key(v) for v in problem.vehicles}) != 1:
@@ -358,14 +358,15 @@ def _vroom_run(
 def _vroom(model: ort.Model, params: Params, budget: float | None) -> WarmStart | None:
     """Run VROOM, then with one vehicle fewer while it still serves every shipment.
 
-    With identical vehicles only; the first run gets 30 % of the budget, each capped run half of
+    With identical vehicles only; the first run gets 70 % of the budget (VROOM stops earlier when
+    it is done), each capped run half of
     what is left.  VROOM is deterministic (one thread), so the deterministic mode needs nothing
     more.  VROOM's ``max_travel_time`` counts travel only, looser than ``max_duration_s``: OR-Tools
     refuses seed routes that break it.
     """
     began = time.perf_counter()
     everyone = list(range(len(model.problem.vehicles)))
-    best = _vroom_run(model, everyone, None if budget is None else 0.3 * budget)
+    best = _vroom_run(model, everyone, None if budget is None else 0.7 * budget)
     if best is None:
         return None
     if len({_type_key(v) for v in model.problem.vehicles}) == 1:
