@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from logistics.store.models import PlanRequest
 from tests.api.planned_day import START, planned_day
+from tests.api.planning_jobs import empty_queue, work
 from tests.store.checkout_seed import DAY, TERRITORY
 from tests.store.plan_seed import store_round
 
@@ -196,3 +197,68 @@ def test_plan_request_errors(day):
     # nothing was queued
     count = day.co.session.execute(sa.text("SELECT count(*) FROM plan_requests")).scalar_one()
     assert count == 0
+
+
+@pytest.fixture
+def queue(clean_db):
+    empty_queue(clean_db)
+    yield
+    empty_queue(clean_db)
+
+
+def test_a_job_that_cannot_plan_fails_with_its_reason(day, queue, db_url):
+    # a re-plan is queued, then its plan is superseded before a worker runs it
+    client = day.co.client
+    accepted = client.post(
+        f"/v1/plans/{day.stored.plan_id}/replan",
+        json={"time_limit_s": 1},
+        headers=day.coordinator,
+    )
+    assert accepted.status_code == 202, accepted.text
+    day.publish()
+    newer = store_round(day.co.session, TERRITORY, DAY, [day.orders["A-101"]["id"]], START)
+    client.post(f"/v1/plans/{newer.plan_id}/publish", headers=day.coordinator)
+    work(db_url)
+    job = client.get(accepted.json()["status_url"], headers=day.analyst).json()
+    assert (job["status"], job["plan_id"]) == ("failed", None)
+    assert "superseded" in job["error"]
+    plans = client.get("/v1/plans", headers=day.coordinator).json()["plans"]
+    assert len(plans) == 2  # nothing more was written
+
+
+def test_plan_jobs_are_idempotent_with_a_key(day, queue):
+    client = day.co.client
+    body = {"territory": TERRITORY, "date": DAY.isoformat()}
+    headers = {**day.coordinator, "Idempotency-Key": "plan-tuesday"}
+    first = client.post("/v1/plans", json=body, headers=headers).json()
+    again = client.post("/v1/plans", json=body, headers=headers).json()
+    assert first == again
+    other = client.post("/v1/plans", json=body, headers=day.coordinator).json()
+    assert other["job_id"] != first["job_id"]
+
+
+def test_replan_errors(day, queue):
+    client = day.co.client
+    newer = store_round(day.co.session, TERRITORY, DAY, [day.orders["A-101"]["id"]], START)
+    day.publish()
+    client.post(f"/v1/plans/{newer.plan_id}/publish", headers=day.coordinator)
+    superseded = client.post(
+        f"/v1/plans/{day.stored.plan_id}/replan", json={}, headers=day.coordinator
+    )
+    assert superseded.status_code == 409
+    assert "superseded" in superseded.json()["error"]["message"]
+    missing = client.post(f"/v1/plans/{uuid.uuid4()}/replan", headers=day.coordinator)
+    assert missing.status_code == 404
+    bad = client.post(
+        f"/v1/plans/{newer.plan_id}/replan", json={"seed": -1}, headers=day.coordinator
+    )
+    assert bad.status_code == 422 and "body.seed" in bad.json()["error"]["message"]
+    assert client.post(f"/v1/plans/{newer.plan_id}/replan", headers=day.analyst).status_code == 403
+    accepted = client.post(f"/v1/plans/{newer.plan_id}/replan", headers=day.coordinator)
+    assert accepted.status_code == 202, accepted.text
+    job = client.get(accepted.json()["status_url"], headers=day.coordinator).json()
+    assert (job["kind"], job["source_plan_id"], job["status"]) == (
+        "replan",
+        str(newer.plan_id),
+        "queued",
+    )

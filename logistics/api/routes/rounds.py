@@ -20,6 +20,7 @@ from logistics.api.auth import Principal, ReaderPrincipal
 from logistics.api.deps import SessionDep
 from logistics.api.routes._responses import error_responses
 from logistics.api.routes._territory import TerritoryQuery, resolve_territory
+from logistics.api.schemas import ERROR_RESPONSES
 from logistics.api.schemas.common import IsoDate
 from logistics.api.schemas.rounds import RoundFeatureCollection
 from logistics.errors import NotFoundError
@@ -53,6 +54,24 @@ SHEET_EXAMPLE = (
 )
 
 
+class GeoJSONResponse(JSONResponse):
+    """A JSON response sent and documented as ``application/geo+json`` (RFC 7946)."""
+
+    media_type = "application/geo+json"
+
+
+def _json_errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """Document errors as ``application/json`` on a route whose answers are GeoJSON."""
+    schema = {"$ref": "#/components/schemas/ErrorBody"}
+    return {
+        code: {
+            "description": ERROR_RESPONSES[code]["description"],
+            "content": {"application/json": {"schema": schema}},
+        }
+        for code in codes
+    }
+
+
 def drafts_visible(principal: Principal) -> bool:
     """Tell whether a key sees draft plans by default (coordinators and administrators)."""
     return principal.role in (Role.COORDINATOR, Role.ADMIN)
@@ -69,17 +88,18 @@ def plan_ref_body(plan: PlanRef) -> dict[str, Any]:
     }
 
 
-def _collection(plan: PlanRef, rounds: list[RoundView]) -> JSONResponse:
+def _collection(plan: PlanRef, rounds: list[RoundView]) -> GeoJSONResponse:
     features = [feature for r in rounds for feature in round_features(r)]
     body = {"type": "FeatureCollection", "plan": plan_ref_body(plan), "features": features}
-    return JSONResponse(body, media_type="application/geo+json")
+    return GeoJSONResponse(body)
 
 
 @router.get(
     "",
     response_model=RoundFeatureCollection,
+    response_class=GeoJSONResponse,
     summary="A day's rounds as GeoJSON",
-    responses=error_responses(401, 403, 404, 422),
+    responses=_json_errors(401, 403, 404, 422),
 )
 def day_rounds(
     session: SessionDep,
@@ -96,7 +116,7 @@ def day_rounds(
             examples=["3c5e7a9b-1d2f-4a6c-8e0b-2d4f6a8c0e13"],
         ),
     ] = None,
-) -> JSONResponse:
+) -> GeoJSONResponse:
     """Return the rounds of a territory's day as GeoJSON.
 
     One LineString per round (vehicle, km, hours, start and end), then a Point per stop
@@ -130,10 +150,13 @@ def day_rounds(
 @router.get(
     "/{round_id}",
     response_model=RoundFeatureCollection,
+    response_class=GeoJSONResponse,
     summary="One round as GeoJSON",
-    responses=error_responses(401, 403, 404, 422),
+    responses=_json_errors(401, 403, 404, 422),
 )
-def one_round(round_id: RoundId, session: SessionDep, principal: ReaderPrincipal) -> JSONResponse:
+def one_round(
+    round_id: RoundId, session: SessionDep, principal: ReaderPrincipal
+) -> GeoJSONResponse:
     """Return one round (its line, then its stops in visiting order), of any plan.
 
     Another territory's round answers 404, like an unknown id.
