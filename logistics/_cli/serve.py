@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import multiprocessing
+import os
 from typing import Annotated, Any
 
 import typer
@@ -25,18 +27,81 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _serve(cfg: Settings, host: str, port: int, *, worker: bool = True) -> None:
+MAX_DEFAULT_WORKERS = 4
+WORKER_STARTUP_SECONDS = 120
+
+
+def server_processes(cfg: Settings, workers: int | None = None) -> int:
+    """Return how many server processes to start.
+
+    `workers` when given, else ``LOGISTICS_WORKERS``, else one per CPU core (at most
+    :data:`MAX_DEFAULT_WORKERS`).
+    """
+    return workers or cfg.workers or min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS)
+
+
+def _serve(
+    cfg: Settings, host: str, port: int, *, worker: bool = True, workers: int | None = None
+) -> None:
     import uvicorn
 
+    count = server_processes(cfg, workers)
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "access_log": cfg.access_log,
+    }
+    if count > 1:
+        _serve_processes(cfg, count, options, worker=worker)
+        return
     from logistics.api.main import create_app
 
     app = create_app(cfg)
     if not worker:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, **options)
         return
     typer.echo("in-process job worker: on (disable with --no-worker)", err=True)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
+    server = uvicorn.Server(uvicorn.Config(app, **options))
     asyncio.run(_serve_with_worker(server, cfg.database_url))
+
+
+def _serve_processes(cfg: Settings, count: int, options: dict[str, Any], *, worker: bool) -> None:
+    """Serve with `count` uvicorn worker processes and, beside them, one job worker process.
+
+    Each server process builds the app from the ``LOGISTICS_*`` environment (the factory); the
+    job worker runs once, not once per server process.
+    """
+    import uvicorn
+
+    from logistics.jobs.worker import run_worker
+
+    job = None
+    if worker:
+        typer.echo(
+            f"job worker: one process beside the {count} server processes "
+            "(disable with --no-worker)",
+            err=True,
+        )
+        context = multiprocessing.get_context("spawn")
+        job = context.Process(
+            target=run_worker, args=(cfg.database_url,), name="logistics job worker"
+        )
+        job.start()
+    try:
+        uvicorn.run(
+            "logistics.api.main:create_app",
+            factory=True,
+            workers=count,
+            # importing the app takes seconds (geopandas, OR-Tools...), longer on a busy machine:
+            # uvicorn's default 5 s would kill the processes as hung before they answer
+            timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
+            **options,
+        )
+    finally:
+        if job is not None:
+            job.terminate()  # SIGTERM: the worker finishes its running jobs, then stops
+            job.join(timeout=60)
 
 
 async def _serve_with_worker(server: Any, database_url: str) -> None:
@@ -65,6 +130,14 @@ def serve_command(
     worker: Annotated[
         bool, typer.Option(help="Run a job worker in the same process (planning, webhooks).")
     ] = True,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Server processes (default: LOGISTICS_WORKERS, else one per CPU core, at most "
+            "4); the job worker runs once beside them.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API on the configured database (LOGISTICS_DATABASE_URL)."""
     cfg = settings()
@@ -74,7 +147,11 @@ def serve_command(
         typer.secho(f"warning: {exc.message}; /health will answer 503", err=True)
         worker = False
     _serve(
-        cfg, host or cfg.host, port or cfg.port, worker=worker and _worker_ready(cfg.database_url)
+        cfg,
+        host or cfg.host,
+        port or cfg.port,
+        worker=worker and _worker_ready(cfg.database_url),
+        workers=workers,
     )
 
 

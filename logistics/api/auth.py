@@ -7,17 +7,21 @@ ids answer 404, exactly as ids that do not exist.
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from logistics.api.deps import SessionDep
 from logistics.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from logistics.store.bookings import Tenant
-from logistics.store.keys import authenticate
+from logistics.store.keys import authenticate, hash_api_key
 from logistics.store.models import Role
 
 _bearer = HTTPBearer(
@@ -90,12 +94,76 @@ class Principal:
         return Tenant(platform_id, self.territory_id)
 
 
-def get_principal(
+class KeyCache:
+    """Keys found valid lately, by their hash, trusted for `ttl` seconds (at most `size`).
+
+    Unknown and revoked keys are never cached: they are looked up on every request.
+    """
+
+    def __init__(self, ttl: float, size: int = 4096) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._items: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> Principal | None:
+        """Return the principal of a key hash looked up less than `ttl` seconds ago."""
+        with self._lock:
+            found = self._items.get(digest)
+            if found is None:
+                return None
+            if found[0] <= time.monotonic():
+                del self._items[digest]
+                return None
+            return found[1]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        """Remember a valid key's principal for `ttl` seconds."""
+        if self.ttl <= 0:
+            return
+        with self._lock:
+            self._items[digest] = (time.monotonic() + self.ttl, principal)
+            self._items.move_to_end(digest)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+_CACHE_LOCK = threading.Lock()
+
+
+def key_cache(request: Request) -> KeyCache:
+    """Return the app's :class:`KeyCache` (``LOGISTICS_AUTH_CACHE_SECONDS``), made on first use."""
+    state = request.app.state
+    with _CACHE_LOCK:
+        if not hasattr(state, "key_cache"):
+            state.key_cache = KeyCache(float(state.settings.auth_cache_seconds))
+        cache: KeyCache = state.key_cache
+    return cache
+
+
+def _lookup(session: SessionDep, key: str) -> Principal | None:
+    row = authenticate(session, key)
+    if row is None:
+        return None
+    return Principal(
+        key_id=row.id,
+        name=row.name,
+        role=Role(row.role),
+        platform_id=row.platform_id,
+        territory_id=row.territory_id,
+    )
+
+
+async def get_principal(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """Authenticate the request's bearer key.
+
+    A key found valid is trusted for ``LOGISTICS_AUTH_CACHE_SECONDS`` (5 s by default) by the
+    server process without looking it up again; so a revoked key is refused at the latest that
+    long after ``logistics keys revoke``.
 
     Raises
     ------
@@ -107,16 +175,14 @@ def get_principal(
             "missing API key: send `Authorization: Bearer <key>` "
             "(keys are created with `logistics keys create`)"
         )
-    row = authenticate(session, credentials.credentials)
-    if row is None:
-        raise AuthenticationError("unknown or revoked API key")
-    principal = Principal(
-        key_id=row.id,
-        name=row.name,
-        role=Role(row.role),
-        platform_id=row.platform_id,
-        territory_id=row.territory_id,
-    )
+    cache = key_cache(request)
+    digest = hash_api_key(credentials.credentials)
+    principal = cache.get(digest)
+    if principal is None:
+        principal = await run_in_threadpool(_lookup, session, credentials.credentials)
+        if principal is None:
+            raise AuthenticationError("unknown or revoked API key")
+        cache.put(digest, principal)
     request.state.principal = principal
     return principal
 
@@ -129,7 +195,7 @@ def require_roles(*roles: Role, admin: bool = True) -> object:
     """
     allowed = {*roles, Role.ADMIN} if admin else set(roles)
 
-    def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if principal.role not in allowed:
             raise PermissionDeniedError(
                 f"role {principal.role.value!r} may not do this; accepted roles: "

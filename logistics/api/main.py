@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from logistics import __version__
+from logistics.api.deps import install_database_turns
 from logistics.api.errors import install_error_handlers
 from logistics.api.routes import (
     bookings,
@@ -57,7 +58,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     """
     settings = settings or Settings()
     owned = engine is None
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=0,  # a connection opened per request beyond the pool costs more than a wait
+        pre_ping=settings.db_pre_ping,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -75,6 +81,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    install_database_turns(app, engine)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(territories.router)

@@ -22,13 +22,20 @@ __all__ = [
     "check_database",
     "make_engine",
     "make_sessionmaker",
+    "pool_capacity",
     "redact",
     "session_scope",
 ]
 
 
 def make_engine(
-    url: str, *, echo: bool = False, pool_size: int = 5, connect_timeout: int = 5
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    pre_ping: bool = True,
+    connect_timeout: int = 5,
 ) -> Engine:
     """Create an engine for a PostgreSQL URL.
 
@@ -40,13 +47,21 @@ def make_engine(
         Log every SQL statement.
     pool_size
         Connections kept open in the pool.
+    max_overflow
+        Connections opened beyond `pool_size` when every pooled one is in use (closed again
+        when given back).
+    pre_ping
+        Check each connection with a round trip when it leaves the pool, so that one broken
+        since its last use (a server restart) is replaced instead of failing the caller.
+        Without it, the first statement on a broken connection fails; the pool then
+        replaces every connection older than the failure.
     connect_timeout
         Seconds to wait for the server before giving up on a connection.
 
     Returns
     -------
     Engine
-        An engine whose connections are checked before use (``pool_pre_ping``).
+        An engine whose connections are checked before use unless `pre_ping` is false.
 
     Raises
     ------
@@ -67,8 +82,22 @@ def make_engine(
         {"connect_timeout": connect_timeout} if parsed.drivername.startswith("postgresql") else {}
     )
     return sa.create_engine(
-        parsed, echo=echo, pool_pre_ping=True, pool_size=pool_size, connect_args=connect_args
+        parsed,
+        echo=echo,
+        pool_pre_ping=pre_ping,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        connect_args=connect_args,
     )
+
+
+def pool_capacity(engine: Engine) -> int | None:
+    """Return the most connections `engine`'s pool hands out at once (None: no limit)."""
+    pool = engine.pool
+    if isinstance(pool, sa.pool.QueuePool):
+        overflow = pool._max_overflow  # public only as a create_engine argument
+        return None if overflow < 0 else pool.size() + overflow
+    return None
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -84,15 +84,17 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def test_serve_runs_an_in_process_worker(queue_db, clean_db):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_runs_one_job_worker(queue_db, clean_db, workers):
+    # one server process: the job worker runs in its event loop; several: once, beside them
     port = _free_port()
-    args = [*LOGISTICS, "serve", "--port", str(port)]
+    args = [*LOGISTICS, "serve", "--port", str(port), "--workers", str(workers)]
     process = subprocess.Popen(
         args, env=_env(queue_db), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         # Start-up imports take seconds, many more on a loaded CI machine.
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 120 * workers
         while True:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
@@ -101,15 +103,17 @@ def test_serve_runs_an_in_process_worker(queue_db, clean_db):
                 pass
             assert time.monotonic() < deadline, "the server did not answer"
             time.sleep(0.2)
-        for _ in range(50):  # the worker registers right after start-up
-            if _workers(clean_db) == 1:
+        for _ in range(300):  # the worker registers right after start-up
+            if _workers(clean_db) >= 1:
                 break
             time.sleep(0.1)
+        time.sleep(2 * (workers - 1))  # (a job worker per server process would show by now)
         assert _workers(clean_db) == 1
     finally:
         code, _, err = _stop(process)
     assert code == 0, err
     assert _workers(clean_db) == 0
+    assert ("in-process job worker: on" in err) == (workers == 1)
 
 
 def test_serve_without_worker(queue_db, monkeypatch):
@@ -119,7 +123,9 @@ def test_serve_without_worker(queue_db, monkeypatch):
     from logistics.cli import app
 
     calls = []
-    monkeypatch.setattr(serve, "_serve", lambda cfg, host, port, *, worker: calls.append(worker))
+    monkeypatch.setattr(
+        serve, "_serve", lambda cfg, host, port, *, worker, **_: calls.append(worker)
+    )
     monkeypatch.setenv("LOGISTICS_DATABASE_URL", queue_db)
     assert CliRunner().invoke(app, ["serve", "--no-worker"]).exit_code == 0
     assert CliRunner().invoke(app, ["serve"]).exit_code == 0

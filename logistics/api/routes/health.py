@@ -21,7 +21,8 @@ router = APIRouter(tags=["health"])
 )
 async def health(request: Request) -> Health:
     """Report the service version and the PostgreSQL and PostGIS versions (503 if unreachable)."""
-    status = await run_in_threadpool(check_database, request.app.state.engine)
+    async with request.app.state.database_turns:  # as a session would (logistics.api.deps)
+        status = await run_in_threadpool(check_database, request.app.state.engine)
     return Health(
         version=__version__,
         database=DatabaseInfo(
