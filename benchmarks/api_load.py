@@ -6,7 +6,9 @@ which the Écrins sample and a generated day for tomorrow are (re)loaded and the
 materialised for ``--days`` days.  A platform API key is created with
 :func:`logistics.store.keys.create_key` for the sample platform (and deleted at the end).
 
-Phases, one after the other, each ``--seconds`` long with ``--clients`` connections:
+After a 2-second warm-up of each route (FastAPI builds a router's route contexts on its first
+request in each process), phases, one after the other, each ``--seconds`` long with
+``--clients`` connections:
 
 * ``health``: ``GET /health`` (one database round trip, no auth): the HTTP stack's ceiling;
 * ``options``: ``POST /v1/options`` for a one-merchant basket (a random merchant, the customer
@@ -570,7 +572,11 @@ def main() -> None:
         port = _free_port()
         server = _start_server(url, port, args.workers, log, args.server_env)
         try:
-            time.sleep(1.0)  # let every worker process start
+            # FastAPI builds each router's route contexts (pydantic adapters) on its first
+            # request in each process: warm every route up before measuring
+            for mode in ("health", "options", "holds"):
+                warm = argparse.Namespace(**{**vars(args), "seconds": 2, "clients": 8})
+                _wrk(args.wrk, mode, port, plan_file, warm, server.pid)
             for mode in ("health", "options", "holds"):
                 phases.append(_wrk(args.wrk, mode, port, plan_file, args, server.pid))
                 print(f"  {_line(phases[-1])}", flush=True)
