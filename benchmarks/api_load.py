@@ -6,7 +6,9 @@ which the Écrins sample and a generated day for tomorrow are (re)loaded and the
 materialised for ``--days`` days.  A platform API key is created with
 :func:`logistics.store.keys.create_key` for the sample platform (and deleted at the end).
 
-Phases, one after the other, each ``--seconds`` long with ``--clients`` connections:
+After a 2-second warm-up of each route (FastAPI builds a router's route contexts on its first
+request in each process), phases, one after the other, each ``--seconds`` long with
+``--clients`` connections:
 
 * ``health``: ``GET /health`` (one database round trip, no auth): the HTTP stack's ceiling;
 * ``options``: ``POST /v1/options`` for a one-merchant basket (a random merchant, the customer
@@ -333,7 +335,11 @@ def _wrk(
 
 
 def _httpx_child(port: int, clients: int, seconds: float, out: mp.Queue) -> None:  # type: ignore[type-arg]
-    """Hit ``/health`` with `clients` asyncio tasks sharing one httpx client."""
+    """Hit ``/health`` with `clients` asyncio tasks sharing one httpx client.
+
+    Puts (status, milliseconds) per request and the CPU seconds of the load itself (not of
+    the interpreter's start and imports) on `out`.
+    """
     import httpx
 
     async def main() -> list[tuple[int, float]]:
@@ -356,24 +362,24 @@ def _httpx_child(port: int, clients: int, seconds: float, out: mp.Queue) -> None
             await asyncio.gather(*(worker() for _ in range(clients)))
         return seen
 
-    out.put(asyncio.run(main()))
+    cpu = time.process_time()
+    seen = asyncio.run(main())
+    out.put((seen, time.process_time() - cpu))
 
 
 def _httpx(port: int, args: argparse.Namespace, server: int) -> Phase:
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     child = ctx.Process(target=_httpx_child, args=(port, args.clients, args.httpx_seconds, out))
-    cpu0, server0 = _children_cpu(), _tree_cpu(server)
-    began = time.perf_counter()
     child.start()
-    seen = out.get(timeout=args.httpx_seconds + 120)
+    server0 = _tree_cpu(server)
+    seen, client_cpu = out.get(timeout=args.httpx_seconds + 300)
+    server1 = _tree_cpu(server)
     child.join()
-    elapsed = time.perf_counter() - began
-    cpu1, server1 = _children_cpu(), _tree_cpu(server)
     lat = sorted(ms for _, ms in seen) or [0.0]
     return Phase(
         name="httpx",
-        seconds=min(elapsed, args.httpx_seconds),
+        seconds=args.httpx_seconds,
         requests=len(seen),
         ok=sum(1 for s, _ in seen if s < 300),
         refused=sum(1 for s, _ in seen if s == 409),
@@ -382,8 +388,8 @@ def _httpx(port: int, args: argparse.Namespace, server: int) -> Phase:
         socket_errors=sum(1 for s, _ in seen if s == 0),
         p50_ms=statistics.median(lat),
         p99_ms=lat[min(len(lat) - 1, int(0.99 * len(lat)))],
-        server_cpu_s=server1 - server0,
-        client_cpu_s=cpu1 - cpu0,
+        server_cpu_s=server1 - server0,  # (includes the child's start: an upper bound)
+        client_cpu_s=client_cpu,
     )
 
 
@@ -439,12 +445,14 @@ def _local_work(
             seen.extend(mine)
 
     workers = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+    cpu = time.process_time()  # (the holds' CPU, without the interpreter's start and imports)
     for thread in workers:
         thread.start()
     for thread in workers:
         thread.join()
+    cpu = time.process_time() - cpu
     engine.dispose()
-    out.put(seen)
+    out.put((seen, cpu))
 
 
 def _in_process(url: str, plan: Plan, args: argparse.Namespace) -> Phase:
@@ -464,10 +472,10 @@ def _in_process(url: str, plan: Plan, args: argparse.Namespace) -> Phase:
     for child in children:
         child.start()
     barrier.wait(timeout=300)
-    cpu0 = _children_cpu()
-    seen = [x for _ in children for x in out.get(timeout=args.seconds + 300)]
+    results = [out.get(timeout=args.seconds + 300) for _ in children]
     for child in children:
         child.join()
+    seen = [x for found, _ in results for x in found]
     lat = sorted(ms for _, ms in seen) or [0.0]
     return Phase(
         name="in-process",
@@ -480,7 +488,7 @@ def _in_process(url: str, plan: Plan, args: argparse.Namespace) -> Phase:
         socket_errors=0,
         p50_ms=statistics.median(lat),
         p99_ms=lat[min(len(lat) - 1, int(0.99 * len(lat)))],
-        client_cpu_s=_children_cpu() - cpu0,
+        client_cpu_s=sum(cpu for _, cpu in results),
     )
 
 
@@ -564,7 +572,11 @@ def main() -> None:
         port = _free_port()
         server = _start_server(url, port, args.workers, log, args.server_env)
         try:
-            time.sleep(1.0)  # let every worker process start
+            # FastAPI builds each router's route contexts (pydantic adapters) on its first
+            # request in each process: warm every route up before measuring
+            for mode in ("health", "options", "holds"):
+                warm = argparse.Namespace(**{**vars(args), "seconds": 2, "clients": 8})
+                _wrk(args.wrk, mode, port, plan_file, warm, server.pid)
             for mode in ("health", "options", "holds"):
                 phases.append(_wrk(args.wrk, mode, port, plan_file, args, server.pid))
                 print(f"  {_line(phases[-1])}", flush=True)
@@ -598,7 +610,8 @@ def main() -> None:
     errors = sum(p.server_errors + p.socket_errors for p in phases)
     granted = sum(p.ok for p in phases if p.name in ("holds", "in-process"))
     print(
-        f"bookings written by the run: {held} (granted answers: {granted}); "
+        f"bookings written by the run: {held} (granted answers counted: {granted}; the rest "
+        f"were committed after wrk stopped counting, its last requests in flight); "
         f"slots over capacity: {len(over)}"
     )
     if "Traceback" in server_log:
@@ -619,7 +632,7 @@ def main() -> None:
         f"ratio_http_inprocess={holds.ok_rate / local.ok_rate if local else float('nan'):.3f} "
         f"over_bookings={len(over)} server_errors={errors}"
     )
-    if errors or over or held != granted:
+    if errors or over or held < granted:
         sys.exit(1)
 
 
