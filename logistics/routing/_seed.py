@@ -319,7 +319,13 @@ def _vroom_run(
                 end=ort.depot_of(model, v.end_location),
                 capacity=list(ort._qty(v.capacity, up=False)),
                 skills={skill_id[s] for s in v.skills},
-                time_window=vroom.TimeWindow(v.shift.start, v.shift.end),
+                # VROOM's max_travel_time counts travel only: bound the span by the window.
+                time_window=vroom.TimeWindow(
+                    v.shift.start,
+                    v.shift.end
+                    if v.max_duration_s is None
+                    else min(v.shift.end, v.shift.start + v.max_duration_s),
+                ),
                 costs=vroom.VehicleCosts(
                     fixed=min(UINT32 // 2, fixed + int(v.fixed_cost * 1000 / scale))
                 ),
