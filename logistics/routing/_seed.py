@@ -378,6 +378,8 @@ def _vroom(model: ort.Model, params: Params, budget: float | None) -> WarmStart 
     best = _vroom_run(model, everyone, None if budget is None else 0.7 * budget, every=False)
     if best is None:
         return None
+    if not any(best):
+        return None  # nothing found in time: OR-Tools builds its own first solution
     if sum(len(r) for r in best) < 2 * len(model.order_nodes):
         return WarmStart("vroom", best)  # some shipments left out: no fleet to save
     if len({_type_key(v) for v in model.problem.vehicles}) == 1:
