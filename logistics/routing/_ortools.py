@@ -165,7 +165,7 @@ def build(
     solver = routing.solver()
 
     locs = np.array([n.location for n in nodes])
-    travel = int_matrix(problem.seconds)
+    travel = int_matrix(np.ceil(problem.seconds - 1e-9))  # whole seconds, rounded up
     service = np.array([n.service for n in nodes], dtype=np.int64)
     horizon = max([v.shift.end for v in vehicles] + [n.windows[-1].end for n in nodes if n.windows])
     node_time = np.minimum(travel[np.ix_(locs, locs)] + service[:, None], horizon + 1)
@@ -438,3 +438,71 @@ def start_times(model: Model, assignment: pywrapcp.Assignment) -> list[int]:
 def order_of(model: Model, node: int) -> Order:
     """Return the order of a task node."""
     return model.problem.orders[model.nodes[node].order]
+
+
+def feasible(model: Model, vi: int, route: Sequence[int]) -> bool:
+    """Check one vehicle's route of model nodes: windows, shift, duration and capacities."""
+    vehicle = model.problem.vehicles[vi]
+    caps = _qty(vehicle.capacity, up=False)
+    load = [0] * len(caps)
+    loc = vehicle.start_location
+    t = vehicle.shift.start
+    depart: int | None = None
+    for n in route:
+        node = model.nodes[n]
+        arrival = t + int(model.travel[loc, node.location])
+        start = next((max(arrival, w.start) for w in node.windows if arrival <= w.end), None)
+        if start is None:
+            return False
+        if depart is None:
+            # Leave as late as the first stop allows (no waiting there).
+            depart = max(vehicle.shift.start, start - int(model.travel[loc, node.location]))
+        load = [a + b for a, b in zip(load, node.demand, strict=True)]
+        if any(a > c for a, c in zip(load, caps, strict=True)):
+            return False
+        t, loc = start + node.service, node.location
+    back = t + int(model.travel[loc, vehicle.end_location])
+    if back > vehicle.shift.end:
+        return False
+    span = back - (depart if depart is not None else vehicle.shift.start)
+    return vehicle.max_duration_s is None or span <= vehicle.max_duration_s
+
+
+def repair(model: Model, routes: list[list[int]], orders: Sequence[int]) -> list[list[int]]:
+    """Insert whole orders left out into a route (used ones first, then empty ones).
+
+    The local search moves one pickup-and-delivery pair at a time, so a basket (several pairs)
+    that fits nowhere else can stay half inserted, then out, even with a vehicle free.  This
+    puts each such order as one block (pickups in their given order, then its drop) where it
+    adds the least travel time, in a used route if it fits in one; the search then goes on.
+    """
+    routes = [list(r) for r in routes]
+    problem = model.problem
+    for i in orders:
+        order = problem.orders[i]
+        block = model.order_nodes[i]
+        best: tuple[tuple[int, int], int, int] | None = None
+        for vi, route in enumerate(routes):
+            vehicle = problem.vehicles[vi]
+            if not order.skills <= vehicle.skills:
+                continue
+            locs = [vehicle.start_location, *(model.nodes[n].location for n in route)]
+            ends = [*(model.nodes[n].location for n in route), vehicle.end_location]
+            for at in range(len(route) + 1):
+                # Extra travel of putting the block between stops at-1 and at.
+                first = model.nodes[block[0]].location
+                last_loc = model.nodes[block[-1]].location
+                extra = int(
+                    model.travel[locs[at], first]
+                    + model.travel[last_loc, ends[at]]
+                    - model.travel[locs[at], ends[at]]
+                )
+                key = (0 if route else 1, extra)
+                if best is not None and key >= best[0]:
+                    continue
+                if feasible(model, vi, route[:at] + block + route[at:]):
+                    best = (key, vi, at)
+        if best is not None:
+            _, vi, at = best
+            routes[vi][at:at] = block
+    return routes

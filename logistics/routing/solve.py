@@ -41,6 +41,8 @@ from logistics.routing.model import (
 __all__ = ["WARM_STARTS", "Params", "Weights", "solve", "weights"]
 
 WARM_STARTS = ("none", "vroom", "pyvrp", "auto")
+REPAIR_SHARE = 0.3
+"""With baskets, share of the OR-Tools time kept for the search after :func:`_ortools.repair`."""
 
 
 @dataclass(frozen=True)
@@ -333,6 +335,9 @@ def solve(problem: Problem, params: Params | None = None) -> Solution:
         )
         seeded = _seed.warm_start(model, params, deadline)
         remaining = None if deadline is None else max(0.05, deadline - time.perf_counter())
+        baskets = any(len(problem.orders[i].pickups) > 1 for i in model.order_nodes)
+        if baskets and remaining is not None:
+            remaining *= 1 - REPAIR_SHARE  # keep time for the search after a repair
         search = ort.search_parameters(
             first_solution=params.first_solution,
             metaheuristic=params.metaheuristic,
@@ -365,8 +370,23 @@ def solve(problem: Problem, params: Params | None = None) -> Solution:
                 else "OR-Tools found no solution within the limits",
                 {"locks": len(problem.locks)},
             )
-        departs = ort.start_times(model, assignment)
         found = ort.complete_orders(model, ort.routes_of(model, assignment))
+        missing = [
+            i for i in model.order_nodes if not any(model.order_nodes[i][0] in r for r in found)
+        ]
+        repaired = ort.repair(model, found, missing) if missing else found
+        if repaired != found:
+            initial = routing.ReadAssignmentFromRoutes(repaired, True)
+            if initial is not None:
+                left = None if deadline is None else max(0.05, deadline - time.perf_counter())
+                again = ort.search_parameters(
+                    first_solution=params.first_solution,
+                    metaheuristic=params.metaheuristic,
+                    time_limit_s=left,
+                )
+                assignment = routing.SolveFromAssignmentWithParameters(initial, again) or initial
+                found = ort.complete_orders(model, ort.routes_of(model, assignment))
+        departs = ort.start_times(model, assignment)
         for vi, route in enumerate(found):
             if route:
                 routes.append(_route(model, vi, route, departs[vi]))

@@ -265,3 +265,29 @@ def test_params_are_checked(field: str, value: object) -> None:
 def test_no_limit_at_all_is_refused() -> None:
     with pytest.raises(InputError, match="search_limit"):
         Params(time_limit_s=None)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_baskets_are_never_left_out_while_a_vehicle_is_free(seed: int) -> None:
+    # One vehicle per order: whatever the search does, every order servable alone is served.
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 60, size=12)
+    seconds, metres = line(list(x))
+    orders = []
+    for i in range(6):
+        merchants = rng.choice(np.arange(1, 6), size=1 + i % 3, replace=False)
+        start = int(rng.integers(9, 15)) * 3600
+        orders.append(
+            Order(
+                f"o{i}",
+                tuple(Pickup(int(m), (DAY,), 60, (5.0, 1.0, 1.0), f"m{int(m)}") for m in merchants),
+                6 + i,
+                (Window(start, start + 1800),),
+                120,
+            )
+        )
+    vehicles = [van(f"v{j}", max_duration_s=3 * 3600) for j in range(6)]
+    p = Problem(seconds, metres, tuple(orders), tuple(vehicles))
+    s = solve(p, Params(time_limit_s=None, search_limit=500))
+    check(p, s)
+    assert {u.order_id for u in s.unserved} == {o.id for o in orders if alone(p, o.id)}
