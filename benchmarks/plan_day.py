@@ -40,6 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from logistics.config import Settings  # noqa: E402
+from logistics.errors import InfeasibleError  # noqa: E402
 from logistics.planning.inputs import day_input  # noqa: E402
 from logistics.planning.problem import BuiltProblem, build_problem, network_for  # noqa: E402
 from logistics.routing.diagnose import alone  # noqa: E402
@@ -72,7 +73,10 @@ def insertable(built: BuiltProblem, solution: Solution, order_id: str, seed: int
             served.update(r.order_id for r in refs)
     orders = tuple(o for o in problem.orders if o.id in served or o.id == order_id)
     trial = dataclasses.replace(problem, orders=orders, locks=tuple(locks))
-    found = solve(trial, Params(time_limit_s=2.0, seed=seed))
+    try:
+        found = solve(trial, Params(time_limit_s=2.0, seed=seed))
+    except InfeasibleError:
+        return False  # the engine could not even keep the served stops in place
     return order_id not in {u.order_id for u in found.unserved}
 
 

@@ -33,7 +33,6 @@ from procrastinate import JobContext, RetryStrategy
 from logistics.jobs.app import resources, retry_stalled
 from logistics.jobs.delivery import dispatch_due
 from logistics.jobs.registry import task
-from logistics.planning.jobs import run_request
 from logistics.store.db import session_scope
 from logistics.store.webhooks import emit_expired_holds
 
@@ -100,6 +99,8 @@ def plan_day(context: JobContext, *, request_id: str) -> dict[str, Any]:
     Queued with the lock ``plan:<territory>:<date>``; the plan is stored under the request's
     key, so a retried job never stores a second plan.
     """
+    from logistics.planning.jobs import run_request  # heavy (the engine): import when needed
+
     job_id = context.job.id if context.job is not None else None
     return run_request(resources(context).sessionmaker, uuid.UUID(request_id), job_id=job_id)
 
@@ -107,5 +108,7 @@ def plan_day(context: JobContext, *, request_id: str) -> dict[str, Any]:
 @task(name="replan", queue="planning", retry=PLANNING_RETRY)
 def replan(context: JobContext, *, request_id: str) -> dict[str, Any]:
     """Re-plan a plan's day around its locked stops (``logistics.planning.jobs.queue_replan``)."""
+    from logistics.planning.jobs import run_request
+
     job_id = context.job.id if context.job is not None else None
     return run_request(resources(context).sessionmaker, uuid.UUID(request_id), job_id=job_id)

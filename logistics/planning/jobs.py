@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from logistics.config import Settings
 from logistics.errors import InputError, LogisticsError, NotFoundError, SetupError
 from logistics.jobs.app import defer_in_transaction
-from logistics.planning.service import params_from_json, params_to_json
 from logistics.store.models import Plan, PlanRequest, PlanRequestStatus, PlanStatus, Territory
 
 __all__ = ["JobStatusView", "job_status", "queue_plan", "queue_replan", "run_request"]
@@ -54,6 +53,10 @@ class JobStatusView:
 
 
 def _params(params: Any) -> dict[str, Any]:
+    # The service (and the engine behind it) is imported only when used: the API and the
+    # workers start without loading OR-Tools.
+    from logistics.planning.service import params_from_json, params_to_json
+
     if params is None or isinstance(params, Mapping):
         return params_to_json(params_from_json(params))
     if dataclasses.is_dataclass(params) and not isinstance(params, type):
@@ -289,6 +292,7 @@ def run_request(
         ``{"plan_id": ...}`` or ``{"error": ...}`` (kept with the job).
     """
     from logistics.planning import service
+    from logistics.planning.service import params_from_json
 
     with factory() as session:
         request = session.get(PlanRequest, request_id)
