@@ -6,7 +6,9 @@ import asyncio
 import datetime as dt
 import multiprocessing
 import os
+from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import typer
 
@@ -204,26 +206,45 @@ def demo_command(
         f"{_n(s['collection_points'], 'collection point')}, {_n(s['depots'], 'depot')}, "
         f"{_n(s['vehicles'], 'vehicle')}; {s['parcels']} parcels, {s['weight_kg']:,} kg"
     )
-    plan_id = _plan_demo_day(cfg, service_date, time_limit, seed)
+    planned = _plan_demo_day(cfg, service_date, time_limit, seed)
     keys = _demo_keys(url)
     host, port = host or cfg.host, port or cfg.port
-    _print_urls(f"http://{host}:{port}", service_date, plan_id, keys)
+    _print_urls(f"http://{host}:{port}", service_date, planned, keys)
     if serve:
         _serve(cfg, host, port, worker=worker)
 
 
-def _plan_demo_day(cfg: Settings, service_date: dt.date, time_limit: float, seed: int) -> Any:
-    """Plan the demo day (a draft) and print its rounds; return the plan id."""
+@dataclass(frozen=True)
+class _DemoPlan:
+    """Ids the demo's example URLs point at (``None`` when the plan has no round)."""
+
+    plan_id: Any
+    round_id: Any = None
+    merchant: str | None = None
+
+
+def _plan_demo_day(cfg: Settings, service_date: dt.date, time_limit: float, seed: int) -> _DemoPlan:
+    """Plan the demo day (a draft), print its rounds; return the ids for the example URLs."""
+    import sqlalchemy as sa
+
     from logistics._cli.plan import print_plan
     from logistics.planning.service import get_plan, params_from_json, plan_day
+    from logistics.store.models import Merchant
 
     typer.echo(f"planning  the day on the Écrins roads (solver limit {time_limit:g} s)…")
     params = params_from_json({"time_limit_s": time_limit, "seed": seed})
     with transaction(cfg.database_url) as session:
         plan_id = plan_day(session, DEMO_TERRITORY, service_date, params, created_by="demo")
         view = get_plan(session, plan_id)
+        first = view.rounds[0] if view.rounds else None
+        merchant_ids = [s.merchant_id for s in (first.stops if first else ()) if s.merchant_id]
+        merchant = (
+            session.scalar(sa.select(Merchant.external_id).where(Merchant.id == merchant_ids[0]))
+            if merchant_ids
+            else None
+        )
     print_plan(view, limit=10)
-    return plan_id
+    return _DemoPlan(plan_id, first.id if first else None, merchant)
 
 
 DEMO_KEYS = (
@@ -264,8 +285,10 @@ def _demo_keys(url: str) -> dict[str, str]:
     return shown
 
 
-def _print_urls(base: str, service_date: dt.date, plan_id: Any, keys: dict[str, str]) -> None:
+def _print_urls(base: str, service_date: dt.date, planned: _DemoPlan, keys: dict[str, str]) -> None:
     day, t = service_date.isoformat(), DEMO_TERRITORY
+    round_id = planned.round_id or "<round id>"
+    merchant = quote(planned.merchant or "<merchant external id>", safe="")
 
     def curl(role: str, path: str) -> str:
         return f'  curl -H "Authorization: Bearer {keys[role]}" "{base}{path}"'
@@ -279,11 +302,11 @@ def _print_urls(base: str, service_date: dt.date, plan_id: Any, keys: dict[str, 
                 f"  {base}/v1/territories",
                 f"  {base}/v1/territories/{t}/communes?departement=05",
                 curl("coordinator", f"/v1/plans?territory={t}&date={day}"),
-                curl("coordinator", f"/v1/plans/{plan_id}"),
-                curl("analyst", f"/v1/rounds?territory={t}&date={day}"),
-                curl("coordinator", "/v1/rounds/<round id>/sheet.csv"),
+                curl("coordinator", f"/v1/plans/{planned.plan_id}"),
+                curl("coordinator", f"/v1/rounds?territory={t}&date={day}"),
+                curl("coordinator", f"/v1/rounds/{round_id}/sheet.csv"),
                 curl("platform", f"/v1/schedules?date={day}"),
-                curl("platform", f"/v1/merchants/<merchant id>/pickups.ics?date={day}"),
+                curl("platform", f"/v1/merchants/{merchant}/pickups.ics?date={day}"),
             ]
         )
     )

@@ -41,6 +41,9 @@ def test_demo_without_serving(run, clean_db):
     assert re.search(r"plan [0-9a-f-]{36} \(draft\) for ecrins on 2025-06-03", out)
     assert re.search(r"key       coordinator: lgk_\S+", out)
     assert "/v1/rounds?territory=ecrins&date=2025-06-03" in out
+    # the example URLs point at a real round and at a merchant of that round
+    assert re.search(r"/v1/rounds/[0-9a-f-]{36}/sheet\.csv", out)
+    assert re.search(r"/v1/merchants/[^<\s]+/pickups\.ics\?date=2025-06-03", out)
     again = run(
         "demo",
         "--no-serve",
