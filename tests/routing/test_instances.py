@@ -134,7 +134,7 @@ def _check_double_precision(path: Path, result: dict) -> None:
 
 
 def test_solve_instance_shape_and_distance() -> None:
-    result = solve_instance(C101, time_limit_s=1.5)
+    result = solve_instance(C101, time_limit_s=3)
     assert set(result) == {"instance", "vehicles", "distance", "routes", "unserved", "seconds"}
     assert result["instance"] == "C101"
     assert result["vehicles"] == len(result["routes"]) <= 25
@@ -151,7 +151,7 @@ def test_solve_instance_shape_and_distance() -> None:
 
 
 def test_solve_instance_pdptw_is_feasible() -> None:
-    result = solve_instance(LC101, time_limit_s=1.5)
+    result = solve_instance(LC101, time_limit_s=3)
     assert result["unserved"] == []
     _check_double_precision(LC101, result)
 
