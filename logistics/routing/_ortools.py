@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -466,17 +467,25 @@ def feasible(model: Model, vi: int, route: Sequence[int]) -> bool:
     return vehicle.max_duration_s is None or span <= vehicle.max_duration_s
 
 
-def repair(model: Model, routes: list[list[int]], orders: Sequence[int]) -> list[list[int]]:
+def repair(
+    model: Model,
+    routes: list[list[int]],
+    orders: Sequence[int],
+    deadline: float | None = None,
+) -> list[list[int]]:
     """Insert whole orders left out into a route (used ones first, then empty ones).
 
     The local search moves one pickup-and-delivery pair at a time, so a basket (several pairs)
     that fits nowhere else can stay half inserted, then out, even with a vehicle free.  This
     puts each such order as one block (pickups in their given order, then its drop) where it
     adds the least travel time, in a used route if it fits in one; the search then goes on.
+    Stops at ``deadline`` (``time.perf_counter()`` value).
     """
     routes = [list(r) for r in routes]
     problem = model.problem
     for i in orders:
+        if deadline is not None and time.perf_counter() > deadline:
+            break
         order = problem.orders[i]
         block = model.order_nodes[i]
         best: tuple[tuple[int, int], int, int] | None = None

@@ -289,9 +289,12 @@ def _pyvrp(model: ort.Model, params: Params, budget: float | None) -> WarmStart 
 
 
 def _vroom_run(
-    model: ort.Model, vehicles: Sequence[int], seconds: float | None
+    model: ort.Model, vehicles: Sequence[int], seconds: float | None, *, every: bool = True
 ) -> list[list[int]] | None:
-    """Run VROOM with the given vehicles; return routes per vehicle, None if a shipment is left."""
+    """Run VROOM with the given vehicles; return routes per vehicle.
+
+    With ``every``, None when a shipment is left out (a capped fleet that does not do).
+    """
     import vroom
 
     problem = model.problem
@@ -319,7 +322,13 @@ def _vroom_run(
                 end=ort.depot_of(model, v.end_location),
                 capacity=list(ort._qty(v.capacity, up=False)),
                 skills={skill_id[s] for s in v.skills},
-                time_window=vroom.TimeWindow(v.shift.start, v.shift.end),
+                # VROOM's max_travel_time counts travel only: bound the span by the window.
+                time_window=vroom.TimeWindow(
+                    v.shift.start,
+                    v.shift.end
+                    if v.max_duration_s is None
+                    else min(v.shift.end, v.shift.start + v.max_duration_s),
+                ),
                 costs=vroom.VehicleCosts(
                     fixed=min(UINT32 // 2, fixed + int(v.fixed_cost * 1000 / scale))
                 ),
@@ -350,7 +359,7 @@ def _vroom_run(
     for row in solution.routes.itertuples():
         if row.type in ("pickup", "delivery"):
             routes[int(row.vehicle_id)].append(int(row.id))
-    if sum(len(r) for r in routes) < 2 * len(model.order_nodes):
+    if every and sum(len(r) for r in routes) < 2 * len(model.order_nodes):
         return None
     return routes
 
@@ -366,9 +375,13 @@ def _vroom(model: ort.Model, params: Params, budget: float | None) -> WarmStart 
     """
     began = time.perf_counter()
     everyone = list(range(len(model.problem.vehicles)))
-    best = _vroom_run(model, everyone, None if budget is None else 0.7 * budget)
+    best = _vroom_run(model, everyone, None if budget is None else 0.7 * budget, every=False)
     if best is None:
         return None
+    if not any(best):
+        return None  # nothing found in time: OR-Tools builds its own first solution
+    if sum(len(r) for r in best) < 2 * len(model.order_nodes):
+        return WarmStart("vroom", best)  # some shipments left out: no fleet to save
     if len({_type_key(v) for v in model.problem.vehicles}) == 1:
         for _ in range(MAX_FLEET_ATTEMPTS):
             used = sum(1 for r in best if r)

@@ -328,6 +328,8 @@ def solve(problem: Problem, params: Params | None = None) -> Solution:
 
     routes: list[Route] = []
     engine = "none"
+    model: ort.Model | None = None
+    assignment = None
     if chosen or problem.locks:
         w = weights(problem, params, chosen)
         model = ort.build(
@@ -362,21 +364,24 @@ def solve(problem: Problem, params: Params | None = None) -> Solution:
             initial = routing.ReadAssignmentFromRoutes(ort.locked_routes(model), True)
             if initial is not None:
                 assignment = routing.SolveFromAssignmentWithParameters(initial, search) or initial
-        if assignment is None:
+        if assignment is None and problem.locks:
             raise InfeasibleError(
                 "no plan keeps every locked stop where it is (check the locks against "
-                "windows, capacities and shifts)"
-                if problem.locks
-                else "OR-Tools found no solution within the limits",
+                "windows, capacities and shifts)",
                 {"locks": len(problem.locks)},
             )
+    if model is not None and assignment is not None:
         found = ort.complete_orders(model, ort.routes_of(model, assignment))
         missing = [
             i for i in model.order_nodes if not any(model.order_nodes[i][0] in r for r in found)
         ]
-        repaired = ort.repair(model, found, missing) if missing else found
+        # The repair may use half of the time kept for it; the search gets the rest.
+        until = None
+        if deadline is not None:
+            until = time.perf_counter() + 0.5 * max(0.0, deadline - time.perf_counter())
+        repaired = ort.repair(model, found, missing, until) if missing else found
         if repaired != found:
-            initial = routing.ReadAssignmentFromRoutes(repaired, True)
+            initial = model.routing.ReadAssignmentFromRoutes(repaired, True)
             if initial is not None:
                 left = None if deadline is None else max(0.05, deadline - time.perf_counter())
                 again = ort.search_parameters(
@@ -384,7 +389,9 @@ def solve(problem: Problem, params: Params | None = None) -> Solution:
                     metaheuristic=params.metaheuristic,
                     time_limit_s=left,
                 )
-                assignment = routing.SolveFromAssignmentWithParameters(initial, again) or initial
+                assignment = (
+                    model.routing.SolveFromAssignmentWithParameters(initial, again) or initial
+                )
                 found = ort.complete_orders(model, ort.routes_of(model, assignment))
         departs = ort.start_times(model, assignment)
         for vi, route in enumerate(found):
