@@ -302,11 +302,6 @@ def test_prefix_lock_keeps_the_done_stops_first() -> None:
     assert stops(solution, "v1")[:2] == [("a:p0",), ("b:p0",)]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="engine bug: with the VROOM warm start, about 1 call in 10 returns the same plan "
-    "with two pickups at one merchant in the other order (same cost): not deterministic",
-)
 def test_same_seed_and_search_limit_give_the_same_plan() -> None:
     # 12 orders from 4 merchants at random points (fixed seed), 3 vans.
     rng = np.random.default_rng(7)
