@@ -217,12 +217,6 @@ def _cold_and_dry(*vehicles: Vehicle) -> Problem:
     return Problem(seconds, metres, (cold, dry), vehicles)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="engine bug: _ortools.build calls RoutingModel.SetAllowedVehiclesForIndex(list, "
-    "index), which OR-Tools 9.15 refuses with TypeError (absl::Span<int const>)",
-)
 def test_refrigerated_order_goes_on_the_refrigerated_van() -> None:
     fridge = van("fridge", skills=frozenset({"refrigerated"}))
     solution = solved(_cold_and_dry(van("plain"), fridge))

@@ -18,7 +18,6 @@ import itertools
 import math
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -198,13 +197,6 @@ def test_every_order_is_served_feasibly_or_reported_with_a_true_reason(problem: 
     check(problem)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="engine bug: an order needing a skill that some vehicle has makes "
-    "_ortools.build call RoutingModel.SetAllowedVehiclesForIndex(list, index), which "
-    "OR-Tools 9.15 refuses with TypeError (absl::Span<int const>)",
-)
 @settings(SETTINGS, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(problems(skills=True))
 def test_same_with_orders_that_need_a_skill(problem: Problem) -> None:
