@@ -16,6 +16,7 @@ Fixtures for other areas to use:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,15 +38,14 @@ DEFAULT_TEST_URL = "postgresql+psycopg://logistics:logistics@127.0.0.1:5432/logi
 def reset_schema(engine: Engine, url: str) -> None:
     """Bring the database back to an empty schema (keeping the PostGIS extension).
 
-    Downgrading every migration is the normal path (and exercises the downgrades); if the
-    database holds a revision this checkout does not know, every non-extension table and type
-    of the ``public`` schema is dropped instead.
+    Downgrading every migration is the normal path (and exercises the downgrades); then every
+    non-extension table, type and function left in the ``public`` schema is dropped (a revision
+    this checkout does not know, or a run killed half-way, leaves some behind).
     """
-    try:
+    with contextlib.suppress(Exception):  # unknown revision, stale schema of another checkout
         migrate.downgrade(url, "base")
-        return
-    except Exception:  # unknown revision or a stale schema from another checkout
-        pass
+    # Then drop whatever is left (nothing after a clean downgrade; tables, types and functions
+    # after a run killed half-way through a migration test, or from another checkout).
     with engine.begin() as conn:
         not_extension = (
             "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = {oid} AND d.deptype = 'e')"
@@ -68,6 +68,17 @@ def reset_schema(engine: Engine, url: str) -> None:
         ).scalars()
         for name in list(types):
             conn.execute(sa.text(f'DROP TYPE IF EXISTS "{name}" CASCADE'))
+        # Functions of our migrations (e.g. hold_places) survive their tables: without this a
+        # test run killed half-way leaves CREATE FUNCTION failing on every later run.
+        functions = conn.execute(
+            sa.text(
+                "SELECT p.oid::regprocedure::text FROM pg_proc p "
+                "JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = 'public' AND " + not_extension.format(oid="p.oid")
+            )
+        ).scalars()
+        for signature in list(functions):
+            conn.execute(sa.text(f"DROP FUNCTION IF EXISTS {signature} CASCADE"))
 
 
 def truncate_all(engine: Engine) -> None:
