@@ -2,7 +2,8 @@
 
 :func:`work` starts a procrastinate worker on the ``planning`` queue of the test database that
 runs every waiting job then stops (``wait=False``), as ``logistics worker`` would one by one.
-The ``queue`` fixture of the flow tests empties the queue's tables before and after a test.
+:func:`empty_queue` empties the queue's tables.  The API flow tests, ``tests/planning`` and
+``tests/jobs`` share both.
 """
 
 from __future__ import annotations

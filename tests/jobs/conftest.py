@@ -1,23 +1,15 @@
 import pytest
-import sqlalchemy as sa
 
 from logistics.store.db import make_sessionmaker
 from logistics.store.territory import ensure_platform, upsert_territory
-
-QUEUE_TABLES = (
-    "procrastinate_events",
-    "procrastinate_periodic_defers",
-    "procrastinate_jobs",
-    "procrastinate_workers",
-)
+from tests.api.planning_jobs import empty_queue
 
 
 @pytest.fixture
 def queue_db(clean_db, db_url):
     """The test database URL; the job queue's tables are emptied after the test."""
     yield db_url
-    with clean_db.begin() as conn:
-        conn.execute(sa.text(f"TRUNCATE {', '.join(QUEUE_TABLES)} RESTART IDENTITY CASCADE"))
+    empty_queue(clean_db)
 
 
 @pytest.fixture

@@ -1,17 +1,16 @@
 """Planning jobs: queueing, a real worker running them, progress, idempotent retries."""
 
-import asyncio
 import uuid
 
 import pytest
 import sqlalchemy as sa
 
 from logistics.errors import ConflictError, InputError, NotFoundError
-from logistics.jobs.app import make_app
 from logistics.planning.jobs import job_status, queue_plan, queue_replan, run_request
 from logistics.planning.service import get_plan, publish_plan
 from logistics.store.db import make_sessionmaker
 from logistics.store.models import Plan, PlanRequest
+from tests.api.planning_jobs import empty_queue, work
 from tests.planning.conftest import DAY, TERRITORY
 
 FAST = {"time_limit_s": 2.0, "seed": 1}
@@ -22,26 +21,7 @@ def queue(db_session, small_day, clean_db, db_url):
     """The test database URL; the queue's tables are emptied after the test."""
     yield db_url
     db_session.rollback()  # an open transaction would block the TRUNCATE
-    with clean_db.begin() as conn:
-        conn.execute(
-            sa.text(
-                "TRUNCATE procrastinate_events, procrastinate_periodic_defers, "
-                "procrastinate_jobs, procrastinate_workers RESTART IDENTITY CASCADE"
-            )
-        )
-
-
-def _work(url):
-    app = make_app(url)
-
-    async def scenario():
-        async with app.open_async():
-            await app.run_worker_async(
-                queues=["planning"], wait=False, install_signal_handlers=False
-            )
-
-    asyncio.run(scenario())
-    app.logistics_resources.close()
+    empty_queue(clean_db)
 
 
 def test_a_worker_plans_a_queued_day(db_session, queue):
@@ -54,7 +34,7 @@ def test_a_worker_plans_a_queued_day(db_session, queue):
         sa.text("SELECT lock FROM procrastinate_jobs WHERE id = :i"), {"i": job_id}
     )
     assert lock == f"plan:{TERRITORY}:{DAY}"
-    _work(queue)
+    work(queue)
     db_session.expire_all()
     status = job_status(db_session, job_id)
     assert status.status == "succeeded" and status.progress == 1.0 and status.error is None
@@ -112,12 +92,12 @@ def test_a_failed_request_reports_its_error(db_session, queue, clean_db):
 def test_replan_job_supersedes_the_plan(db_session, queue):
     job_id = queue_plan(db_session, TERRITORY, DAY, FAST)
     db_session.commit()
-    _work(queue)
+    work(queue)
     db_session.expire_all()
     plan_id = job_status(db_session, job_id).plan_id
     again = queue_replan(db_session, plan_id, FAST)
     db_session.commit()
-    _work(queue)
+    work(queue)
     db_session.expire_all()
     status = job_status(db_session, again)
     assert status.status == "succeeded" and status.source_plan_id == plan_id
